@@ -1,0 +1,64 @@
+"""Wardscope ETL command line.
+
+    python -m etl build --config examples/thurrock.toml --db data/thurrock.duckdb
+    python -m etl demo --db data/wardscope.duckdb
+
+`build` loads a council's real files described by a TOML config (docs/data-contract.md);
+`demo` generates a synthetic borough with etl/synth.py and loads it the same way.
+Both write a new database file and publish it atomically: if anything fails, the
+database already at --db is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl.errors import InputError
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "wardscope.duckdb"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="load a council's files described by a TOML config")
+    b.add_argument("--config", required=True, type=Path, help="TOML config (see docs/data-contract.md)")
+    b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to publish (default {DEFAULT_DB})")
+    d = sub.add_parser("demo", help="generate and load the synthetic demo borough")
+    d.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to publish (default {DEFAULT_DB})")
+    d.add_argument("--seed", type=int, default=20261123, help="random seed (same seed, same data)")
+    d.add_argument("--responses", type=int, default=24_000, help="number of synthetic responses")
+    d.add_argument("--inputs", type=Path, default=None,
+                   help="folder for the generated input files (default: demo-inputs beside the database)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from etl.build import build
+    from etl.config import load_config
+
+    try:
+        if args.command == "build":
+            result = build(load_config(args.config), args.db)
+        else:
+            from etl.synth import write_demo_borough
+
+            inputs = args.inputs or args.db.resolve().parent / "demo-inputs"
+            config_path = write_demo_borough(inputs, seed=args.seed, n_responses=args.responses)
+            result = build(load_config(config_path), args.db)
+    except InputError as exc:
+        print(f"Load failed, nothing was changed: {exc}", file=sys.stderr)
+        return 2
+    print(f"Published {result.db_path}: {result.rows('rows_loaded'):,} rows loaded, "
+          f"{result.rows('rows_rejected'):,} rejected.")
+    for note in result.notes + [f"{r.dataset}: {n}" for r in result.reports for n in r.notes]:
+        print(f"  note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""Load-configuration files (TOML): which files describe a council and how to read them.
+
+The format is documented in docs/data-contract.md. Paths are relative to the config
+file, so a config can sit beside the data it describes. Unknown keys are errors rather
+than silently ignored, so a typo cannot drop a dataset.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl.errors import InputError
+from etl.mappings import CATEGORY_MAPS
+
+
+@dataclass
+class BoundarySpec:
+    file: Path
+    code_column: str | None = None
+    name_column: str | None = None
+    crs: str | None = None
+    lad_column: str | None = None
+    source: str = ""
+    date: str = ""
+
+
+@dataclass
+class StatisticsSpec:
+    dimension: str
+    file: Path
+    level: str
+    layout: str
+    code_column: str
+    categories: dict[str, str]
+    name_column: str | None = None
+    category_column: str | None = None
+    value_column: str | None = None
+    total_column: str | None = None
+    code_vintage: int | None = None
+    lookup: Path | None = None
+    method: str = "auto"
+    source: str = ""
+    date: str = ""
+
+
+@dataclass
+class DeprivationSpec:
+    imd: Path
+    domains: Path | None = None
+    denominators: Path | None = None
+    source: str = "Ministry of Housing, Communities and Local Government, English Indices of Deprivation 2019 (OGL v3)"
+    date: str = "2019-09-26"
+
+
+@dataclass
+class SyntheticEngagementSpec:
+    seed: int = 20261123
+    responses: int = 20_000
+
+
+@dataclass
+class EngagementSpec:
+    activities: Path
+    responses: Path
+    source: str = ""
+    date: str = ""
+    synthetic: SyntheticEngagementSpec | None = None
+
+
+@dataclass
+class Config:
+    path: Path
+    council_name: str
+    lad_code: str
+    synthetic: bool
+    wards: BoundarySpec
+    small_areas: dict[str, BoundarySpec]
+    statistics: list[StatisticsSpec] = field(default_factory=list)
+    deprivation: DeprivationSpec | None = None
+    postcode_file: Path | None = None
+    assets: BoundarySpec | None = None
+    engagement: EngagementSpec | None = None
+    max_rejected_rows: int = 0
+
+
+_SECTIONS = {"council", "wards", "small_areas", "statistics", "deprivation", "postcodes", "assets",
+             "engagement", "load"}
+
+
+def _take(table: dict, allowed: set[str], where: str, cfg: Path) -> dict:
+    unknown = set(table) - allowed
+    if unknown:
+        raise InputError(cfg, f"unknown key(s) {sorted(unknown)} in [{where}]; allowed: {sorted(allowed)}")
+    return table
+
+
+def _path(base: Path, value: object, where: str, cfg: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise InputError(cfg, f"[{where}] needs a file path")
+    p = Path(value)
+    return p if p.is_absolute() else (base / p)
+
+
+def _boundary(table: dict, where: str, cfg: Path) -> BoundarySpec:
+    t = _take(table, {"file", "code_column", "name_column", "crs", "lad_column", "source", "date"}, where, cfg)
+    return BoundarySpec(file=_path(cfg.parent, t.get("file"), where, cfg), **{k: v for k, v in t.items() if k != "file"})
+
+
+def _categories(value: object, where: str, cfg: Path) -> dict[str, str]:
+    if isinstance(value, str):
+        if value not in CATEGORY_MAPS:
+            raise InputError(cfg, f"[{where}] categories '{value}' is not a known mapping ({sorted(CATEGORY_MAPS)})")
+        return dict(CATEGORY_MAPS[value])
+    if isinstance(value, dict) and value:
+        return {str(k): str(v) for k, v in value.items()}
+    raise InputError(cfg, f"[{where}] needs categories: a mapping name or a table of source value = label")
+
+
+def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
+    where = f"statistics #{i + 1}"
+    allowed = {"dimension", "file", "level", "layout", "code_column", "categories", "name_column", "category_column",
+               "value_column", "total_column", "code_vintage", "lookup", "method", "source", "date"}
+    t = dict(_take(table, allowed, where, cfg))
+    for key in ("dimension", "file", "level", "layout", "code_column", "categories"):
+        if key not in t:
+            raise InputError(cfg, f"[{where}] is missing '{key}'")
+    if t["level"] not in ("oa", "lsoa"):
+        raise InputError(cfg, f"[{where}] level must be 'oa' or 'lsoa', not '{t['level']}'")
+    if t["layout"] not in ("wide", "long"):
+        raise InputError(cfg, f"[{where}] layout must be 'wide' or 'long', not '{t['layout']}'")
+    if t["layout"] == "long" and not (t.get("category_column") and t.get("value_column")):
+        raise InputError(cfg, f"[{where}] a long table needs category_column and value_column")
+    if t.get("method", "auto") not in ("auto", "best_fit", "area_weighted"):
+        raise InputError(cfg, f"[{where}] method must be auto, best_fit or area_weighted")
+    t["file"] = _path(cfg.parent, t["file"], where, cfg)
+    t["categories"] = _categories(t["categories"], where, cfg)
+    if "lookup" in t:
+        t["lookup"] = _path(cfg.parent, t["lookup"], where, cfg)
+    return StatisticsSpec(**t)
+
+
+def load_config(path: str | Path) -> Config:
+    """Parse and check a config file; every problem is an InputError naming the file."""
+    cfg = Path(path).resolve()
+    if not cfg.exists():
+        raise InputError(cfg, "config file not found")
+    try:
+        raw = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(cfg, f"not valid TOML: {exc}") from None
+    _take(raw, _SECTIONS, "top level", cfg)
+    council = _take(raw.get("council", {}), {"name", "lad_code", "synthetic"}, "council", cfg)
+    if "lad_code" not in council or "name" not in council:
+        raise InputError(cfg, "[council] needs name and lad_code")
+    if "wards" not in raw:
+        raise InputError(cfg, "[wards] section is required")
+    small = raw.get("small_areas", {})
+    _take(small, {"oa", "lsoa"}, "small_areas", cfg)
+    small_areas = {lvl: _boundary(t, f"small_areas.{lvl}", cfg) for lvl, t in small.items()}
+    stats = [_statistics(t, i, cfg) for i, t in enumerate(raw.get("statistics", []))]
+    for s in stats:
+        if s.level not in small_areas:
+            raise InputError(cfg, f"statistics '{s.dimension}' is at level '{s.level}' but [small_areas.{s.level}] is missing")
+    dims = [s.dimension for s in stats]
+    if len(dims) != len(set(dims)):
+        raise InputError(cfg, f"each statistics dimension may appear once; got {dims}")
+    dep = None
+    if "deprivation" in raw:
+        d = _take(raw["deprivation"], {"imd", "domains", "denominators", "source", "date"}, "deprivation", cfg)
+        if "lsoa" not in small_areas:
+            raise InputError(cfg, "[deprivation] needs [small_areas.lsoa] boundaries")
+        dep = DeprivationSpec(
+            imd=_path(cfg.parent, d.get("imd"), "deprivation", cfg),
+            domains=_path(cfg.parent, d["domains"], "deprivation", cfg) if "domains" in d else None,
+            denominators=_path(cfg.parent, d["denominators"], "deprivation", cfg) if "denominators" in d else None,
+            **{k: d[k] for k in ("source", "date") if k in d},
+        )
+    pc = _take(raw.get("postcodes", {}), {"file", "source"}, "postcodes", cfg)
+    postcode_file = _path(cfg.parent, pc["file"], "postcodes", cfg) if "file" in pc else None
+    assets = None
+    if "assets" in raw:
+        a = _take(raw["assets"], {"file", "source", "date"}, "assets", cfg)
+        assets = BoundarySpec(file=_path(cfg.parent, a.get("file"), "assets", cfg), source=a.get("source", ""),
+                              date=a.get("date", ""))
+    eng = None
+    if "engagement" in raw:
+        e = _take(raw["engagement"], {"activities", "responses", "source", "date", "synthetic"}, "engagement", cfg)
+        synth = None
+        if "synthetic" in e:
+            s = _take(e["synthetic"], {"seed", "responses"}, "engagement.synthetic", cfg)
+            synth = SyntheticEngagementSpec(**s)
+        eng = EngagementSpec(
+            activities=_path(cfg.parent, e.get("activities"), "engagement", cfg),
+            responses=_path(cfg.parent, e.get("responses"), "engagement", cfg),
+            source=e.get("source", ""), date=e.get("date", ""), synthetic=synth,
+        )
+    load = _take(raw.get("load", {}), {"max_rejected_rows"}, "load", cfg)
+    return Config(
+        path=cfg,
+        council_name=str(council["name"]),
+        lad_code=str(council["lad_code"]),
+        synthetic=bool(council.get("synthetic", False)) or (eng is not None and eng.synthetic is not None),
+        wards=_boundary(raw["wards"], "wards", cfg),
+        small_areas=small_areas,
+        statistics=stats,
+        deprivation=dep,
+        postcode_file=postcode_file,
+        assets=assets,
+        engagement=eng,
+        max_rejected_rows=int(load.get("max_rejected_rows", 0)),
+    )

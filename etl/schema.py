@@ -1,0 +1,174 @@
+"""The database schema, defined once.
+
+Each table is declared with a plain-English description of the table and every column.
+`ddl()` turns the declarations into CREATE TABLE statements for the ETL; the data
+contract (docs/data-contract.md) lists the same tables and a test checks that the two
+agree. Geometries are stored in EPSG:27700 (British National Grid, metres); a
+pre-simplified WGS84 copy for maps is stored as WKB so the app never simplifies on a
+page run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+
+
+def _t(name: str, description: str, cols: list[tuple[str, str, str]], pk: tuple[str, ...] = ()) -> Table:
+    return Table(name, description, tuple(Column(*c) for c in cols), pk)
+
+
+TABLES: tuple[Table, ...] = (
+    _t("meta", "Facts about this database: council, LAD code, whether the data are synthetic, schema version.", [
+        ("key", "VARCHAR", "Name of the fact"),
+        ("value", "VARCHAR", "Its value (JSON for structured values)"),
+    ], ("key",)),
+    _t("wards", "Electoral wards of the borough.", [
+        ("ward_code", "VARCHAR", "ONS ward code (E05…)"),
+        ("ward_name", "VARCHAR", "Ward name"),
+        ("lad_code", "VARCHAR", "ONS local authority district code (E06…/E07…/E08…/E09…)"),
+        ("area_km2", "DOUBLE", "Area in square kilometres, measured in EPSG:27700"),
+        ("geom", "GEOMETRY", "Boundary in EPSG:27700, repaired to be valid"),
+        ("display_wkb", "BLOB", "Boundary simplified (20 m) and reprojected to WGS84 for maps, as WKB"),
+    ], ("ward_code",)),
+    _t("small_areas", "Census output areas (OA) and lower layer super output areas (LSOA) with their best-fit ward.", [
+        ("area_code", "VARCHAR", "OA or LSOA code"),
+        ("area_name", "VARCHAR", "Name where published (LSOAs), else NULL"),
+        ("level", "VARCHAR", "'oa' or 'lsoa'"),
+        ("ward_code", "VARCHAR", "Best-fit ward: the ward containing a point inside the area"),
+        ("share_in_ward", "DOUBLE", "Share of the area's land inside its best-fit ward (0–1)"),
+        ("geom", "GEOMETRY", "Boundary in EPSG:27700"),
+    ], ("level", "area_code")),
+    _t("small_area_weights", "How each small area's counts are apportioned to wards (weights sum to 1 per area).", [
+        ("level", "VARCHAR", "'oa' or 'lsoa'"),
+        ("area_code", "VARCHAR", "OA or LSOA code"),
+        ("ward_code", "VARCHAR", "Ward receiving a share"),
+        ("weight", "DOUBLE", "Share of the area's counts given to the ward"),
+        ("method", "VARCHAR", "'best_fit' or 'area_weighted'"),
+    ], ("level", "area_code", "ward_code")),
+    _t("datasets", "One row per statistical dataset loaded: what it measures, where from, how apportioned.", [
+        ("dimension", "VARCHAR", "Dimension name used in ward_population (age, ethnicity, …)"),
+        ("level", "VARCHAR", "Small-area level of the source ('oa' or 'lsoa')"),
+        ("source", "VARCHAR", "Publisher and title, for attribution"),
+        ("data_date", "VARCHAR", "Reference date of the data"),
+        ("file", "VARCHAR", "File name loaded"),
+        ("persons", "DOUBLE", "Total persons in the borough's rows of the source"),
+        ("notes", "VARCHAR", "Method notes and reported mismatches, plain English"),
+    ], ("dimension",)),
+    _t("ward_population", "Residents of each ward by dimension and category, apportioned from small areas.", [
+        ("ward_code", "VARCHAR", "Ward"),
+        ("dimension", "VARCHAR", "age, sex, ethnicity, disability, or a configured dimension"),
+        ("category", "VARCHAR", "Category label (see etl/mappings.py)"),
+        ("persons", "DOUBLE", "Usual residents (fractional where area-weighted)"),
+    ], ("ward_code", "dimension", "category")),
+    _t("lsoa_deprivation", "English Indices of Deprivation 2019 per LSOA of the borough, by domain.", [
+        ("lsoa_code", "VARCHAR", "LSOA 2011 code"),
+        ("domain", "VARCHAR", "IMD or one of the seven domains"),
+        ("rank", "INTEGER", "Rank among England's 32,844 LSOAs (1 = most deprived)"),
+        ("decile", "INTEGER", "National decile (1 = most deprived 10%)"),
+        ("population", "DOUBLE", "Mid-2015 population (IoD2019 File 6), the weight for ward figures"),
+    ], ("lsoa_code", "domain")),
+    _t("ward_deprivation", "Deprivation summarised per ward and domain from its best-fit LSOAs.", [
+        ("ward_code", "VARCHAR", "Ward"),
+        ("domain", "VARCHAR", "IMD or one of the seven domains"),
+        ("lsoa_count", "INTEGER", "LSOAs whose best-fit ward this is"),
+        ("population", "DOUBLE", "Their mid-2015 population"),
+        ("mean_rank", "DOUBLE", "Population-weighted mean national rank (lower = more deprived)"),
+        ("most_deprived_20_count", "INTEGER", "LSOAs in England's most deprived 20% (deciles 1–2)"),
+        ("most_deprived_20_share", "DOUBLE", "Share of the ward's LSOAs in the most deprived 20%"),
+    ], ("ward_code", "domain")),
+    _t("postcodes", "Distinct postcodes seen in assets and responses, geocoded once.", [
+        ("postcode", "VARCHAR", "Postcode, upper case without spaces"),
+        ("easting", "DOUBLE", "OS grid easting (EPSG:27700)"),
+        ("northing", "DOUBLE", "OS grid northing (EPSG:27700)"),
+        ("ward_code", "VARCHAR", "Ward containing the point (nearest within 250 m for points just off the generalised boundary); NULL outside the borough"),
+        ("placement", "VARCHAR", "'inside', 'nearest' or 'outside'"),
+    ], ("postcode",)),
+    _t("assets", "Community asset map: voluntary, faith and community groups and places.", [
+        ("asset_id", "VARCHAR", "Identifier from the source"),
+        ("name", "VARCHAR", "Name"),
+        ("category", "VARCHAR", "voluntary, faith, community, sport, youth, library, health or other"),
+        ("postcode", "VARCHAR", "Postcode (normalised) when given"),
+        ("easting", "DOUBLE", "Easting (EPSG:27700)"),
+        ("northing", "DOUBLE", "Northing (EPSG:27700)"),
+        ("ward_code", "VARCHAR", "Ward the asset lies in; NULL outside the borough"),
+    ], ("asset_id",)),
+    _t("activities", "Engagement activities on the portal and off it.", [
+        ("activity_id", "VARCHAR", "Identifier"),
+        ("title", "VARCHAR", "Title"),
+        ("kind", "VARCHAR", "consultation, survey, quick_poll, petition, pb_vote, ideas or event"),
+        ("opened", "DATE", "Opening date"),
+        ("closed", "DATE", "Closing date"),
+        ("owner", "VARCHAR", "Owning service"),
+        ("outcome_published_on", "DATE", "Date the outcome ('you said, we did') was published; NULL if not yet"),
+        ("scope", "VARCHAR", "'borough' or the ward code(s) it targets"),
+    ], ("activity_id",)),
+    _t("responses", "Every response, placed in a ward by its postcode. Never shown individually.", [
+        ("response_id", "VARCHAR", "Identifier"),
+        ("respondent_id", "VARCHAR", "Pseudonymous person id linking responses across activities and channels; NULL if unknown"),
+        ("activity_id", "VARCHAR", "Activity responded to"),
+        ("submitted_at", "TIMESTAMP", "When submitted"),
+        ("postcode", "VARCHAR", "Residence postcode (normalised); used only to place the response"),
+        ("ward_code", "VARCHAR", "Ward of residence; NULL when the postcode is outside the borough"),
+        ("channel", "VARCHAR", "online, paper, event, email, phone, …"),
+        ("age_band", "VARCHAR", "Census age band (0-15 … 65+) or 'Not stated'"),
+        ("sex", "VARCHAR", "Female, Male or 'Not stated'"),
+        ("ethnicity", "VARCHAR", "Census 2011 ethnic group or 'Not stated'"),
+        ("disability", "VARCHAR", "Disabled, Not disabled or 'Not stated'"),
+    ], ("response_id",)),
+    _t("load_runs", "One row per load: when, what and how it went. History is carried into every new file.", [
+        ("run_id", "VARCHAR", "Unique id of the load"),
+        ("started_at", "TIMESTAMP", "Start (UTC)"),
+        ("finished_at", "TIMESTAMP", "Finish (UTC)"),
+        ("status", "VARCHAR", "'published'"),
+        ("config", "VARCHAR", "Config file used (or 'demo')"),
+        ("council", "VARCHAR", "Council name"),
+        ("synthetic", "BOOLEAN", "True when any loaded data are synthetic"),
+        ("rows_read", "BIGINT", "Rows read across all sources"),
+        ("rows_loaded", "BIGINT", "Rows loaded"),
+        ("rows_rejected", "BIGINT", "Rows rejected"),
+        ("notes", "VARCHAR", "Plain-English notes: mismatches reported and how they were handled"),
+    ], ("run_id",)),
+    _t("load_sources", "Every source file of every load, with its checksum and row counts.", [
+        ("run_id", "VARCHAR", "Load"),
+        ("dataset", "VARCHAR", "What the file provides (wards, age, imd, responses, …)"),
+        ("file", "VARCHAR", "File path as given"),
+        ("sha256", "VARCHAR", "SHA-256 of the file's bytes"),
+        ("rows_read", "BIGINT", "Rows (or features) read"),
+        ("rows_loaded", "BIGINT", "Rows loaded for the borough"),
+        ("rows_rejected", "BIGINT", "Rows rejected"),
+        ("rejections", "VARCHAR", "Reasons for rejected rows, JSON list of {row, problem}"),
+        ("source", "VARCHAR", "Publisher / attribution"),
+        ("data_date", "VARCHAR", "Reference date"),
+    ], ("run_id", "dataset", "file")),
+)
+
+TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+
+def ddl(table: Table) -> str:
+    """CREATE TABLE statement for one declared table."""
+    cols = [f'"{c.name}" {c.type}' for c in table.columns]
+    if table.primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.primary_key) + ")")
+    return f'CREATE TABLE "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def column_names(name: str) -> list[str]:
+    return [c.name for c in TABLE_BY_NAME[name].columns]

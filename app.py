@@ -1,0 +1,47 @@
+"""Wardscope: who the council reaches, ward by ward.
+
+The router and the frame. Page config, the first-start demo build and the engagement
+filters shared by every page live here once; each page under pages/ is a thin script.
+Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data_access as da
+import ui
+from etl.checks import ACTIVITY_KINDS
+
+st.set_page_config(page_title="Wardscope", page_icon=":material/diversity_3:", layout="wide")
+
+if not da.db_path().exists():
+    with st.spinner("First start: building the synthetic demo database (about a minute)…"):
+        da.ensure_database()
+
+navigation = st.navigation([
+    st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
+    st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/location_city:", url_path="ward"),
+    st.Page("pages/participation.py", title="Participation", icon=":material/how_to_vote:"),
+    st.Page("pages/areas.py", title="Areas", icon=":material/grid_view:"),
+    st.Page("pages/assets.py", title="Community assets", icon=":material/volunteer_activism:", url_path="assets"),
+    st.Page("pages/data.py", title="Data and sources", icon=":material/database:", url_path="data"),
+])
+
+with st.sidebar:
+    st.subheader("Engagement filter")
+    options = da.engagement_options()
+    acts = da.activities()
+    kinds = st.multiselect("Kind of activity", ACTIVITY_KINDS, format_func=lambda k: k.replace("_", " "),
+                           placeholder="All kinds")
+    owners = st.multiselect("Council service", sorted(acts["owner"].dropna().unique()), placeholder="All services")
+    channels = st.multiselect("Channel", options["channels"], placeholder="All channels")
+    span = st.date_input("Responses submitted between", value=(options["first"], options["last"]),
+                         min_value=options["first"], max_value=options["last"], format="DD/MM/YYYY")
+    start, end = (span if isinstance(span, tuple) and len(span) == 2 else (options["first"], options["last"]))
+    st.session_state[ui.FILTER_KEY] = da.EngagementFilter(
+        kinds=tuple(kinds), owners=tuple(owners), channels=tuple(channels),
+        start=None if start == options["first"] else start, end=None if end == options["last"] else end)
+    st.caption("Counts of fewer than 10 people are shown as <10 to protect residents' privacy.")
+
+navigation.run()

@@ -1,0 +1,273 @@
+"""The app's only door to the database: read-only, cached, parameterised SQL.
+
+Every query the pages need lives here, and so does every `st.cache_*`. The connection
+is opened read-only once per database file (`st.cache_resource`); results are cached as
+data (`st.cache_data`) keyed on the file's path and modification time, so a newly
+published load is picked up without restarting the app. Responses are only ever
+returned aggregated (counts per ward and group), never row by row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+
+from etl import duck
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DB = ROOT / "data" / "wardscope.duckdb"
+
+
+def db_path() -> Path:
+    """Database the app serves: $WARDSCOPE_DB, else data/wardscope.duckdb."""
+    return Path(os.environ.get("WARDSCOPE_DB", DEFAULT_DB)).resolve()
+
+
+def ensure_database() -> Path:
+    """Build the synthetic demo on first start when the default database is absent."""
+    path = db_path()
+    if not path.exists():
+        from etl.build import build
+        from etl.config import load_config
+        from etl.synth import write_demo_borough
+
+        config = write_demo_borough(path.parent / "demo-inputs")
+        build(load_config(config), path)
+    return path
+
+
+def _version() -> tuple[str, float]:
+    path = db_path()
+    return str(path), path.stat().st_mtime
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
+    return duck.connect(path, read_only=True)
+
+
+def _query(sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one parameterised query on a cursor of the shared read-only connection."""
+    cursor = _connection(*_version()).cursor()
+    try:
+        return cursor.execute(sql, params or []).df()
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class EngagementFilter:
+    """Which responses count: by activity kind, owner, channel, activity and date range (inclusive)."""
+
+    kinds: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    activity_ids: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+    def where(self) -> tuple[str, list]:
+        """SQL condition on responses r joined to activities a, with its parameters."""
+        parts, params = ["TRUE"], []
+        for column, values in (("a.kind", self.kinds), ("a.owner", self.owners), ("r.channel", self.channels),
+                               ("r.activity_id", self.activity_ids)):
+            if values:
+                parts.append(f"{column} IN (SELECT unnest(?))")
+                params.append(list(values))
+        if self.start:
+            parts.append("r.submitted_at >= ?")
+            params.append(self.start)
+        if self.end:
+            parts.append("r.submitted_at < ? + INTERVAL 1 DAY")
+            params.append(self.end)
+        return " AND ".join(parts), params
+
+
+# --- reference data -------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def _meta(version: tuple) -> dict[str, str]:
+    frame = _query("SELECT key, value FROM meta")
+    return dict(zip(frame["key"], frame["value"]))
+
+
+def meta() -> dict:
+    """Council name, LAD code, synthetic flag (bool), built_at, postcode source, …"""
+    m = dict(_meta(_version()))
+    m["synthetic"] = json.loads(m.get("synthetic", "false"))
+    return m
+
+
+@st.cache_data(show_spinner=False)
+def _wards(version: tuple) -> gpd.GeoDataFrame:
+    frame = _query("SELECT ward_code, ward_name, lad_code, area_km2, display_wkb FROM wards ORDER BY ward_name")
+    geoms = shapely.from_wkb(frame.pop("display_wkb").map(bytes).values)
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def wards() -> gpd.GeoDataFrame:
+    """Wards with their map geometry (simplified in the ETL, WGS84, display only)."""
+    return _wards(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _ward_geometry_bng(version: tuple) -> gpd.GeoDataFrame:
+    frame = _query("SELECT ward_code, ST_AsWKB(geom) AS wkb FROM wards")
+    return gpd.GeoDataFrame(frame[["ward_code"]], geometry=shapely.from_wkb(frame["wkb"].map(bytes).values),
+                            crs="EPSG:27700")
+
+
+def ward_geometry_bng() -> gpd.GeoDataFrame:
+    """Full-resolution ward boundaries in EPSG:27700, for measuring (adjacency, dissolves)."""
+    return _ward_geometry_bng(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _population(version: tuple) -> pd.DataFrame:
+    return _query("SELECT ward_code, dimension, category, persons FROM ward_population")
+
+
+def population() -> pd.DataFrame:
+    """Residents per ward, dimension and category (long)."""
+    return _population(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _datasets(version: tuple) -> pd.DataFrame:
+    return _query("SELECT * FROM datasets ORDER BY dimension")
+
+
+def datasets() -> pd.DataFrame:
+    """Statistical datasets loaded, with source, date and method notes."""
+    return _datasets(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _deprivation(version: tuple) -> pd.DataFrame:
+    return _query("SELECT * FROM ward_deprivation")
+
+
+def ward_deprivation() -> pd.DataFrame:
+    """Deprivation per ward and domain (IoD2019)."""
+    return _deprivation(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _lsoa_deprivation(version: tuple) -> pd.DataFrame:
+    return _query("""SELECT d.*, s.ward_code, s.area_name AS lsoa_name FROM lsoa_deprivation d
+                     JOIN small_areas s ON s.level = 'lsoa' AND s.area_code = d.lsoa_code""")
+
+
+def lsoa_deprivation() -> pd.DataFrame:
+    """Deprivation per LSOA and domain with the LSOA's best-fit ward."""
+    return _lsoa_deprivation(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _assets(version: tuple) -> pd.DataFrame:
+    return _query("SELECT asset_id, name, category, easting, northing, ward_code FROM assets ORDER BY name")
+
+
+def assets() -> pd.DataFrame:
+    """Community assets (organisations and places, not people) with their ward."""
+    return _assets(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _activities(version: tuple) -> pd.DataFrame:
+    return _query("SELECT * FROM activities ORDER BY opened")
+
+
+def activities() -> pd.DataFrame:
+    """Engagement activities."""
+    return _activities(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _load_history(version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    runs = _query("SELECT * FROM load_runs ORDER BY started_at DESC")
+    sources = _query("SELECT * FROM load_sources ORDER BY run_id, dataset")
+    return runs, sources
+
+
+def load_history() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load runs (newest first) and the source files of each."""
+    return _load_history(_version())
+
+
+# --- engagement, aggregated only ------------------------------------------------------------
+
+_RESPONDENT = "coalesce(r.respondent_id, 'response:' || r.response_id)"
+
+
+@st.cache_data(show_spinner=False)
+def _ward_engagement(version: tuple, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    return _query(f"""
+        SELECT r.ward_code, count(*) AS responses, count(DISTINCT {_RESPONDENT}) AS respondents
+        FROM responses r JOIN activities a USING (activity_id)
+        WHERE r.ward_code IS NOT NULL AND {where}
+        GROUP BY r.ward_code""", params)
+
+
+def ward_engagement(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Responses and distinct respondents per ward of residence (raw counts: pass through geo.disclosure)."""
+    return _ward_engagement(_version(), flt)
+
+
+@st.cache_data(show_spinner=False)
+def _respondent_groups(version: tuple, column: str, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    # `column` is checked against a fixed list below, never taken from user input.
+    return _query(f"""
+        SELECT ward_code, category, count(*) AS respondents FROM (
+            SELECT r.ward_code, {_RESPONDENT} AS who, arg_max(r.{column}, r.submitted_at) AS category
+            FROM responses r JOIN activities a USING (activity_id)
+            WHERE r.ward_code IS NOT NULL AND {where}
+            GROUP BY r.ward_code, who)
+        GROUP BY ward_code, category""", params)
+
+
+DEMOGRAPHIC_COLUMNS = {"age": "age_band", "sex": "sex", "ethnicity": "ethnicity", "disability": "disability"}
+
+
+def respondent_groups(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Distinct respondents per ward and demographic category, 'Not stated' included (raw counts)."""
+    if dimension not in DEMOGRAPHIC_COLUMNS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    return _respondent_groups(_version(), DEMOGRAPHIC_COLUMNS[dimension], flt)
+
+
+@st.cache_data(show_spinner=False)
+def _engagement_options(version: tuple) -> dict:
+    span = _query("SELECT min(submitted_at)::DATE AS first, max(submitted_at)::DATE AS last FROM responses")
+    channels = _query("SELECT DISTINCT channel FROM responses WHERE channel IS NOT NULL ORDER BY 1")
+    return {"first": span.at[0, "first"], "last": span.at[0, "last"], "channels": channels["channel"].tolist()}
+
+
+def engagement_options() -> dict:
+    """Values the engagement filters can take: date span and channels."""
+    return _engagement_options(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _borough_totals(version: tuple, flt: EngagementFilter) -> dict:
+    where, params = flt.where()
+    row = _query(f"""SELECT count(*) AS responses, count(DISTINCT {_RESPONDENT}) AS respondents,
+                            count(*) FILTER (WHERE r.ward_code IS NULL) AS unplaced
+                     FROM responses r JOIN activities a USING (activity_id) WHERE {where}""", params)
+    return row.iloc[0].to_dict()
+
+
+def borough_totals(flt: EngagementFilter = EngagementFilter()) -> dict:
+    """Borough-wide responses, distinct respondents, and responses not placed in a ward (raw counts)."""
+    return _borough_totals(_version(), flt)

@@ -1,0 +1,1 @@
+"""Plain analysis functions on DataFrames and GeoDataFrames (no Streamlit, no SQL)."""

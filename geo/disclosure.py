@@ -1,0 +1,141 @@
+"""Statistical disclosure control for every count of respondents the app shows or exports.
+
+Rules (after the ONS/GSS guidance on small counts and table-level protection):
+1. Primary suppression: counts 1 to threshold-1 (default 1–9) are shown as "<10".
+   Zero is shown as 0: it reveals no one.
+2. Secondary suppression: every published table is a set of additive equations (each row
+   sums to its row total, each column to its column total, totals to the grand total).
+   An equation with exactly one hidden value would let a reader recover it by
+   subtraction, so the smallest other value in that equation is hidden too, repeating
+   until every equation hides none or at least two values.
+3. No percentage or rate on a base below `min_base` (default 25) or on a hidden count.
+Rates derived from a hidden count are hidden with it, since count = rate × population.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TOTAL = "Total"
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """Thresholds; set WARDSCOPE_MIN_COUNT / WARDSCOPE_MIN_BASE to change the app's default."""
+
+    threshold: int = 10
+    min_base: int = 25
+
+    @property
+    def label(self) -> str:
+        return f"<{self.threshold}"
+
+    @classmethod
+    def from_env(cls) -> DisclosurePolicy:
+        threshold = int(os.environ.get("WARDSCOPE_MIN_COUNT", cls.threshold))
+        min_base = int(os.environ.get("WARDSCOPE_MIN_BASE", cls.min_base))
+        if threshold < 1 or min_base < threshold:
+            raise ValueError("WARDSCOPE_MIN_COUNT must be ≥ 1 and WARDSCOPE_MIN_BASE ≥ WARDSCOPE_MIN_COUNT")
+        return cls(threshold, min_base)
+
+
+DEFAULT_POLICY = DisclosurePolicy()
+
+
+def _primary(values: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
+    return (values > 0) & (values < policy.threshold)
+
+
+def _secondary(values: np.ndarray, hidden: np.ndarray, equations: list[np.ndarray]) -> np.ndarray:
+    """Hide more cells until no equation (an index array over the flat table) has exactly one hidden cell."""
+    hidden = hidden.copy()
+    changed = True
+    while changed:
+        changed = False
+        for eq in equations:
+            if hidden[eq].sum() != 1:
+                continue
+            open_cells = eq[~hidden[eq]]
+            if open_cells.size == 0:
+                continue
+            # Prefer the smallest non-zero value: hiding a zero protects less and confuses readers.
+            order = np.lexsort((values[open_cells], values[open_cells] == 0))
+            hidden[open_cells[order[0]]] = True
+            changed = True
+    return hidden
+
+
+@dataclass
+class ProtectedTable:
+    """Counts with totals, and which of them are hidden. `values` is NaN where hidden."""
+
+    values: pd.DataFrame
+    hidden: pd.DataFrame
+    policy: DisclosurePolicy
+
+    def display(self) -> pd.DataFrame:
+        """Strings for screens and exports: thousands separators, hidden counts as "<10"."""
+        shown = self.values.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        return shown.mask(self.hidden, self.policy.label)
+
+
+def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, row_totals: bool = True,
+                  column_totals: bool = True) -> ProtectedTable:
+    """Protect a table of counts (rows × columns) with optional total column and row."""
+    values = counts.astype(float).fillna(0.0)
+    if (values.to_numpy() % 1 != 0).any():
+        raise ValueError("disclosure control expects whole counts")
+    table = values.copy()
+    if row_totals:
+        table[TOTAL] = values.sum(axis=1)
+    if column_totals:
+        table.loc[TOTAL] = table.sum(axis=0)
+    n_rows, n_cols = table.shape
+    flat = table.to_numpy().ravel()
+    index = np.arange(flat.size).reshape(n_rows, n_cols)
+    equations = []
+    if row_totals:
+        equations += [index[r, :] for r in range(n_rows)]
+    if column_totals:
+        equations += [index[:, c] for c in range(n_cols)]
+    hidden = _secondary(flat, _primary(flat, policy), equations).reshape(n_rows, n_cols)
+    hidden_frame = pd.DataFrame(hidden, index=table.index, columns=table.columns)
+    return ProtectedTable(table.mask(hidden_frame), hidden_frame, policy)
+
+
+def protect_counts(counts: pd.Series, policy: DisclosurePolicy = DEFAULT_POLICY, total: bool = True) -> pd.Series:
+    """Protect a single list of counts (e.g. respondents per ward) that may be shown with its total.
+
+    Returns floats, NaN where hidden; when `total` is True the result ends with a "Total" entry.
+    """
+    table = protect_table(counts.to_frame("n"), policy, row_totals=False, column_totals=total)
+    return table.values["n"]
+
+
+def safe_rate(count: pd.Series, base: pd.Series, per: float = 1.0,
+              policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.Series:
+    """count / base × per, NaN where the count is hidden (NaN) or the base is below min_base.
+
+    Use for percentages of respondents (base = respondents) and for rates per 1,000
+    residents (base = residents): a rate on a hidden count would reveal the count.
+    """
+    count = pd.Series(count, dtype=float)
+    base = pd.Series(base, dtype=float).reindex(count.index)
+    ok = count.notna() & (base >= policy.min_base)
+    return (count / base * per).where(ok)
+
+
+def format_count(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """One protected count as text: NaN (hidden) → "<10"."""
+    return policy.label if pd.isna(value) else f"{value:,.0f}"
+
+
+def no_small_counts(values: pd.Series | pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> bool:
+    """True when nothing published lies in 1..threshold-1 (the check tests and exports use)."""
+    arr = pd.DataFrame(values).to_numpy(dtype=float)
+    arr = arr[~np.isnan(arr)]
+    return not bool(((arr > 0) & (arr < policy.threshold)).any())

@@ -1,0 +1,136 @@
+"""Folium map builders. They return folium objects and never render (pages do that).
+
+Colours: viridis, a perceptually uniform palette readable with the common forms of
+colour blindness (Nuñez et al. 2018, "Optimizing colormaps with consideration for color
+vision deficiency"); classes from mapclassify so the legend states the breaks. Hidden
+or missing values are light grey and say so. Geometry arrives pre-simplified (the ETL
+simplifies to 20 m), in WGS84 for display only.
+"""
+
+from __future__ import annotations
+
+import branca.colormap as cm
+import folium
+import geopandas as gpd
+import mapclassify
+import pandas as pd
+
+VIRIDIS = {3: ["#440154", "#21918c", "#fde725"],
+           4: ["#440154", "#31688e", "#35b779", "#fde725"],
+           5: ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
+           6: ["#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725"]}
+NO_DATA = "#d9d9d9"
+OUTLINE = "#333333"
+CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+"""Okabe–Ito palette, distinguishable under colour-vision deficiency, for categories."""
+
+
+def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        raise ValueError("map builders expect WGS84 (EPSG:4326) display geometry")
+    minx, miny, maxx, maxy = frame.total_bounds
+    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True, prefer_canvas=True)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tuple[pd.Series, list[float]]:
+    """Class (0..k-1, -1 for missing) of each value and the upper bounds, via mapclassify."""
+    valid = values.dropna()
+    classes = pd.Series(-1, index=values.index)
+    if valid.nunique() < 2:
+        classes[valid.index] = 0
+        return classes, [float(valid.max())] if len(valid) else []
+    k = int(min(k, valid.nunique(), 6))
+    classifier = getattr(mapclassify, scheme)(valid.to_numpy(dtype=float), k=k)
+    classes[valid.index] = classifier.yb
+    return classes, [float(b) for b in classifier.bins]
+
+
+def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str],
+               k: int = 5, scheme: str = "NaturalBreaks", highlight: str | None = None) -> folium.Map:
+    """Wards coloured by `column` in classes; `tooltip` maps column names to labels.
+
+    frame needs ward_code and geometry; `highlight` outlines one ward heavily.
+    """
+    fmap = _base_map(frame)
+    classes, bins = classify(frame[column], k, scheme)
+    palette = VIRIDIS.get(max(len(bins), 3), VIRIDIS[5])[: max(len(bins), 1)]
+    data = frame.assign(_fill=[palette[c] if c >= 0 else NO_DATA for c in classes])
+    keep = ["ward_code", "_fill", "geometry", *[c for c in tooltip if c not in ("ward_code",)]]
+    data = data[list(dict.fromkeys(keep))]
+    folium.GeoJson(
+        data,
+        name=caption,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"], "fillOpacity": 0.75, "color": OUTLINE,
+            "weight": 3.5 if f["properties"]["ward_code"] == highlight else 0.8,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), localize=True),
+    ).add_to(fmap)
+    if bins:
+        lows = [float(frame[column].min())] + bins[:-1]
+        colormap = cm.StepColormap(palette, index=lows + [bins[-1]], vmin=lows[0], vmax=bins[-1], caption=caption)
+        colormap.add_to(fmap)
+    return fmap
+
+
+def outline_map(frame: gpd.GeoDataFrame, focus: str | None = None, label_column: str = "ward_name") -> folium.Map:
+    """Ward outlines, one ward filled (the focus) with its neighbours visible around it."""
+    fmap = _base_map(frame if focus is None else frame[frame["ward_code"] == focus])
+    folium.GeoJson(
+        frame[["ward_code", label_column, "geometry"]],
+        style_function=lambda f: {
+            "fillColor": "#3b528b" if f["properties"]["ward_code"] == focus else "#ffffff",
+            "fillOpacity": 0.55 if f["properties"]["ward_code"] == focus else 0.1,
+            "color": OUTLINE, "weight": 2.5 if f["properties"]["ward_code"] == focus else 0.8,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=[label_column], aliases=["Ward"]),
+    ).add_to(fmap)
+    return fmap
+
+
+def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str]) -> folium.Map:
+    """Wards coloured by a category (e.g. area of a scheme), with an Okabe–Ito legend."""
+    fmap = _base_map(frame)
+    cats = sorted(frame[column].dropna().astype(str).unique())
+    colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
+    data = frame.assign(_fill=frame[column].astype(str).map(colour).fillna(NO_DATA))
+    folium.GeoJson(
+        data[list(dict.fromkeys(["ward_code", "_fill", "geometry", *tooltip]))],
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "fillOpacity": 0.7, "color": OUTLINE,
+                                  "weight": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
+    ).add_to(fmap)
+    legend = "".join(f"<div><span style='background:{colour[c]};width:12px;height:12px;display:inline-block;"
+                     f"margin-right:4px'></span>{c}</div>" for c in cats)
+    fmap.get_root().html.add_child(folium.Element(
+        f"<div style='position:fixed;bottom:20px;left:20px;z-index:9999;background:white;padding:6px;"
+        f"font:12px sans-serif;border:1px solid #999'><b>{caption}</b>{legend}</div>"))
+    return fmap
+
+
+def points_map(wards: gpd.GeoDataFrame, points: gpd.GeoDataFrame, category: str, tooltip: dict[str, str]) -> folium.Map:
+    """Places (e.g. community assets, never people) as circle markers in one GeoJSON layer, by category."""
+    fmap = outline_map(wards)
+    cats = sorted(points[category].dropna().unique())
+    colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
+    data = points.to_crs("EPSG:4326").assign(_colour=lambda d: d[category].map(colour))
+    folium.GeoJson(
+        data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))],
+        marker=folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9, weight=1),
+        style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
+    ).add_to(fmap)
+    return fmap
+
+
+def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> gpd.GeoDataFrame:
+    """Rows with grid references as points in EPSG:27700 (rows without are dropped)."""
+    ok = frame[x].notna() & frame[y].notna()
+    sub = frame[ok]
+    return gpd.GeoDataFrame(sub, geometry=gpd.points_from_xy(sub[x], sub[y]), crs="EPSG:27700")
+
+
+__all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points"]

@@ -1,0 +1,52 @@
+"""Overview: the borough's wards on a map with headline figures, and a table beside it."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import data_access as da
+import ui
+from geo import indicators, maps
+from geo.disclosure import DisclosurePolicy, format_count
+
+ui.header("Overview", "Every ward of the borough at a glance")
+policy = DisclosurePolicy.from_env()
+flt = ui.engagement_filter()
+wards = da.wards()
+values = indicators.ward_indicators(wards["ward_code"], da.population(), da.ward_deprivation(), da.assets(),
+                                    da.ward_engagement(flt), policy)
+totals = da.borough_totals(flt)
+
+cols = st.columns(5)
+cols[0].metric("Wards", f"{len(wards)}")
+cols[1].metric("Residents", f"{values.at[indicators.BOROUGH, 'residents']:,.0f}")
+cols[2].metric("Responses", format_count(totals["responses"] if totals["responses"] >= policy.threshold else None,
+                                         policy))
+cols[3].metric("People taking part", format_count(
+    totals["respondents"] if totals["respondents"] >= policy.threshold else None, policy))
+cols[4].metric("Activities", f"{len(da.activities())}")
+st.caption(ui.filter_summary(flt))
+
+available = [i for i in indicators.INDICATORS if values[i.key].notna().any()]
+chosen = st.selectbox("Colour the map by", available, format_func=lambda i: f"{i.label} ({i.unit})")
+frame = wards.merge(values[[chosen.key]].reset_index(), on="ward_code", how="left")
+frame["shown"] = frame[chosen.key].map(chosen.format)
+
+left, right = st.columns([3, 2])
+with left:
+    fmap = maps.choropleth(frame, chosen.key, f"{chosen.label} ({chosen.unit})",
+                           {"ward_name": "Ward", "shown": chosen.label})
+    clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_object_clicked_tooltip"],
+                        key="overview_map")
+with right:
+    table = frame[["ward_name", "shown"]].rename(columns={"ward_name": "Ward", "shown": chosen.label})
+    ui.table(table.sort_values("Ward"), height=520)
+st.caption(f"{chosen.label}: {chosen.formula}.")
+ui.sources(chosen.dataset)
+
+tooltip = (clicked or {}).get("last_object_clicked_tooltip")
+if tooltip:
+    name = next((n for n in wards["ward_name"] if n in tooltip), None)
+    if name:
+        code = wards.loc[wards["ward_name"] == name, "ward_code"].iloc[0]
+        st.page_link("pages/ward_profile.py", label=f"Open the profile of {name}", query_params={"ward": code},
+                     icon=":material/arrow_forward:")

@@ -1,0 +1,39 @@
+"""Shared fixtures: a demo database built once per test session from code, in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def require_shared_data() -> Path:
+    """The real ONS/MHCLG files beside the project; skip without them, but never on CI."""
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    reason = f"{SHARED_DATA} not found: the real ONS/MHCLG reference files are needed for this test"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: real-data tests must run, not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The synthetic demo borough, built through the real pipeline (etl demo)."""
+    from etl.__main__ import main
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.duckdb"
+    assert main(["demo", "--db", str(db), "--inputs", str(folder / "inputs")]) == 0
+    return db
+
+
+@pytest.fixture()
+def app_env(demo_db, monkeypatch) -> Path:
+    """Point the app's data-access module at the demo database."""
+    monkeypatch.setenv("WARDSCOPE_DB", str(demo_db))
+    return demo_db

@@ -1,0 +1,70 @@
+"""Shared page furniture: the header every page opens with, and the engagement filter.
+
+app.py draws the filters once in the sidebar and keeps the chosen EngagementFilter in
+session state; pages read it here, so a page run on its own (AppTest, a bookmarked
+URL) still gets sensible defaults.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import data_access as da
+
+FILTER_KEY = "engagement_filter"
+ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2014; contains National Statistics data © "
+               "Crown copyright and database right; Open Government Licence v3. Boundaries via UK-GeoJSON "
+               "(Martin Chorley, CC BY 4.0). Indices of Deprivation 2019: MHCLG, OGL v3. Census 2011 ethnicity: "
+               "ONS via UK Data Service / MLID (Richard Harris), OGL v3. Census 2021 age: ONS, OGL v3.")
+
+
+def header(title: str, intro: str) -> dict:
+    """Title, one-line purpose, and a plain warning when the data are synthetic. Returns meta."""
+    meta = da.meta()
+    st.title(title)
+    if meta["synthetic"]:
+        st.warning("**Synthetic data.** These figures describe an invented borough (or invented engagement) "
+                   "made by Wardscope's demo generator. They are not real people or real responses.", icon="⚠️")
+    st.caption(f"{intro} — {meta['council']}, database built {meta['built_at'][:10]}.")
+    return meta
+
+
+def engagement_filter() -> da.EngagementFilter:
+    """The filter chosen in the sidebar, or no filter at all."""
+    return st.session_state.get(FILTER_KEY, da.EngagementFilter())
+
+
+def filter_summary(flt: da.EngagementFilter) -> str:
+    parts = []
+    if flt.kinds:
+        parts.append("kinds: " + ", ".join(flt.kinds))
+    if flt.owners:
+        parts.append("services: " + ", ".join(flt.owners))
+    if flt.channels:
+        parts.append("channels: " + ", ".join(flt.channels))
+    if flt.start or flt.end:
+        parts.append(f"{flt.start or '…'} to {flt.end or '…'}")
+    return "All engagement" if not parts else "Filtered to " + "; ".join(parts)
+
+
+def sources(*datasets: str) -> None:
+    """Caption naming the source and date of each dataset used on the view."""
+    table = da.datasets().set_index("dimension")
+    lines = []
+    for name in datasets:
+        if name in table.index:
+            row = table.loc[name]
+            lines.append(f"{name.capitalize()}: {row['source']} ({row['data_date']}).")
+        elif name == "deprivation":
+            lines.append("Deprivation: MHCLG English Indices of Deprivation 2019 (OGL v3).")
+        elif name == "engagement":
+            lines.append("Engagement: the council's engagement records; counts below 10 are shown as <10.")
+        elif name == "assets":
+            lines.append("Assets: the community asset map.")
+    st.caption(" ".join(lines))
+
+
+def table(frame: pd.DataFrame, **kwargs) -> None:
+    """A table alternative to a map or chart, without the index column."""
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)

@@ -1,0 +1,100 @@
+"""Disclosure control: no published count 1–9, and no hidden count recoverable from totals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.disclosure import (
+    TOTAL,
+    DisclosurePolicy,
+    format_count,
+    no_small_counts,
+    protect_counts,
+    protect_table,
+    safe_rate,
+)
+
+
+def _hidden_per_equation(hidden: pd.DataFrame) -> list[int]:
+    return list(hidden.sum(axis=1)) + list(hidden.sum(axis=0))
+
+
+def test_small_counts_shown_as_less_than_ten():
+    table = protect_table(pd.DataFrame({"a": [5, 40], "b": [30, 50]}, index=["x", "y"]))
+    shown = table.display()
+    assert shown.at["x", "a"] == "<10"
+    assert no_small_counts(table.values)
+
+
+def test_zero_is_shown():
+    table = protect_table(pd.DataFrame({"a": [0, 40], "b": [30, 50]}, index=["x", "y"]))
+    assert table.display().at["x", "a"] == "0"
+    assert not table.hidden.any().any()
+
+
+def test_single_hidden_cell_gets_a_partner_in_row_and_column():
+    counts = pd.DataFrame({"a": [4, 40, 35], "b": [30, 50, 60], "c": [25, 45, 70]}, index=["x", "y", "z"])
+    table = protect_table(counts)
+    assert table.hidden.at["x", "a"]
+    # Row x and column a each need a second hidden cell, else 4 = total − others.
+    assert table.hidden.loc["x"].sum() >= 2
+    assert table.hidden["a"].sum() >= 2
+    assert all(n != 1 for n in _hidden_per_equation(table.hidden))
+
+
+def test_totals_below_threshold_are_hidden_too():
+    table = protect_table(pd.DataFrame({"a": [3], "b": [4]}, index=["x"]))
+    assert table.hidden.at["x", TOTAL]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_tables_never_publish_small_counts_or_a_lone_hidden_cell(seed):
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(1, 8)), int(rng.integers(1, 8)))
+    counts = pd.DataFrame(rng.choice([0, 1, 2, 5, 9, 10, 11, 25, 80], size=shape))
+    table = protect_table(counts)
+    assert no_small_counts(table.values)
+    assert all(n != 1 for n in _hidden_per_equation(table.hidden)), table.display()
+
+
+def test_threshold_is_configurable():
+    policy = DisclosurePolicy(threshold=5, min_base=10)
+    assert protect_counts(pd.Series([6, 40]), policy, total=False).tolist() == [6, 40]
+    table = protect_table(pd.DataFrame({"a": [6, 40], "b": [30, 3]}), policy)
+    assert table.display().at[1, "b"] == "<5"
+
+
+def test_env_policy(monkeypatch):
+    monkeypatch.setenv("WARDSCOPE_MIN_COUNT", "20")
+    monkeypatch.setenv("WARDSCOPE_MIN_BASE", "50")
+    assert DisclosurePolicy.from_env() == DisclosurePolicy(20, 50)
+    monkeypatch.setenv("WARDSCOPE_MIN_BASE", "5")
+    with pytest.raises(ValueError):
+        DisclosurePolicy.from_env()
+
+
+def test_series_with_total():
+    out = protect_counts(pd.Series([3, 50, 60], index=["x", "y", "z"]))
+    assert np.isnan(out["x"]) and np.isnan(out["y"])  # y hidden so x cannot be recovered from the total
+    assert out["z"] == 60 and out[TOTAL] == 113
+
+
+def test_rates_hidden_with_their_counts_and_on_small_bases():
+    counts = pd.Series([np.nan, 30.0, 12.0], index=["a", "b", "c"])
+    base = pd.Series([1000.0, 2000.0, 20.0], index=["a", "b", "c"])
+    rate = safe_rate(counts, base, 1000)
+    assert np.isnan(rate["a"])  # hidden count
+    assert rate["b"] == pytest.approx(15.0)
+    assert np.isnan(rate["c"])  # base below 25
+
+
+def test_format_count():
+    assert format_count(np.nan) == "<10"
+    assert format_count(12345.0) == "12,345"
+
+
+def test_fractional_counts_rejected():
+    with pytest.raises(ValueError):
+        protect_table(pd.DataFrame({"a": [1.5]}))

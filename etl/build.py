@@ -37,7 +37,7 @@ from etl.mappings import map_answer
 from etl.postcodes import PostcodeDirectory, normalise, place_postcodes
 from etl.readers import BNG, read_boundaries, read_table
 from etl.reports import SourceReport, sha256_of
-from etl.statistics import read_statistics
+from etl.statistics import UNITEMISED, read_statistics
 from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl
 
 DISPLAY_TOLERANCE_M = 20.0
@@ -262,7 +262,9 @@ class _Loader:
         if eng.activities.parent != eng.responses.parent:
             raise InputError(self.config.path, "synthetic engagement needs activities and responses in one folder")
         eng.activities.parent.mkdir(parents=True, exist_ok=True)
-        synth.write_engagement(eng.activities.parent, district[["postcode", "ward_code"]], population,
+        # The generator draws answers from the labelled census groups only.
+        labelled = population[population["category"] != UNITEMISED]
+        synth.write_engagement(eng.activities.parent, district[["postcode", "ward_code"]], labelled,
                                seed=eng.synthetic.seed, n_responses=eng.synthetic.responses)
 
     def load_engagement(self) -> None:

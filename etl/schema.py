@@ -172,3 +172,19 @@ def ddl(table: Table) -> str:
 
 def column_names(name: str) -> list[str]:
     return [c.name for c in TABLE_BY_NAME[name].columns]
+
+
+def markdown() -> str:
+    """The output-table section of docs/data-contract.md, generated from TABLES.
+
+    A test checks that the document contains exactly this text, so the contract cannot
+    drift from the schema: after changing TABLES, paste the output of
+    `python -c "import etl.schema as s; print(s.markdown())"` into the document.
+    """
+    parts = []
+    for t in TABLES:
+        key = f" Primary key: ({', '.join(t.primary_key)})." if t.primary_key else ""
+        parts.append(f"### `{t.name}`\n{t.description}{key}\n\n| column | type | meaning |\n|---|---|---|")
+        parts += [f"| `{c.name}` | {c.type} | {c.description} |" for c in t.columns]
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"

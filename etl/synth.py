@@ -211,7 +211,7 @@ class _Landscape:
 
     def deprivation(self, xy: np.ndarray) -> np.ndarray:
         z = 1.3 * self._bump(xy, self.town, 1800) + 1.0 * self._bump(xy, self.estate, 650)
-        for at, amp in zip(self.field_centres, self.field_amplitudes):
+        for at, amp in zip(self.field_centres, self.field_amplitudes, strict=True):
             z += amp * self._bump(xy, at, 1300)
         return z
 
@@ -477,7 +477,7 @@ def _build_geography(seed: int, n_wards: int) -> _Geography:
     lsoa_df = lsoa_df.sort_values(["msoa", "north", "east"]).reset_index(drop=True)
     lsoa_df["letter"] = lsoa_df.groupby("msoa").cumcount().map(lambda i: chr(ord("A") + i))
     lsoa_df["code"] = [f"E01{900001 + i}" for i in range(n_l)]
-    lsoa_df["name"] = [f"{LAD_NAME} {m:03d}{c}" for m, c in zip(lsoa_df["msoa"], lsoa_df["letter"])]
+    lsoa_df["name"] = [f"{LAD_NAME} {m:03d}{c}" for m, c in zip(lsoa_df["msoa"], lsoa_df["letter"], strict=True)]
     lsoa_df["msoa_code"] = [f"E02{900000 + m}" for m in lsoa_df["msoa"]]
     lsoa_df = lsoa_df.set_index("s").sort_index()
 
@@ -684,7 +684,7 @@ def _deprivation_tables(lsoa: gpd.GeoDataFrame, zdep: np.ndarray, age: np.ndarra
     total = children + aged16_59 + older
     working = np.round(a[:, 1] * 7 / 9 + a[:, 2] + a[:, 3] + a[:, 4] * 0.85).astype(int)
     file6 = head.copy()
-    for column, values in zip(IMD_FILE6_COLUMNS[4:], [total, children, aged16_59, older, working]):
+    for column, values in zip(IMD_FILE6_COLUMNS[4:], [total, children, aged16_59, older, working], strict=True):
         file6[column] = _thousands(values)
     return {"imd1": file1, "imd2": file2, "imd6": file6}
 
@@ -716,7 +716,7 @@ def _points_in_polygons(polys: np.ndarray, counts: np.ndarray, rng: np.random.Ge
         y = np.round(rng.uniform(bounds[owner, 1], bounds[owner, 3]))
         ok = shapely.contains_xy(inner[owner], x, y)
         owner, x, y = owner[ok], x[ok].astype(int), y[ok].astype(int)
-        for o, xi, yi in zip(owner, x, y):  # few thousand points; keeps them distinct
+        for o, xi, yi in zip(owner, x, y, strict=True):  # few thousand points; keeps them distinct
             if need[o] > 0 and (o, xi, yi) not in taken:
                 taken.add((o, xi, yi))
                 owner_out.append(o)
@@ -773,7 +773,7 @@ def _build_postcodes(geo: _Geography, imd_rank: pd.Series, seed: int) -> pd.Data
             sector[rows] = s
             unit[rows] = letters[np.sort(rng.choice(len(letters), len(rows), replace=False))]
     outward = np.array([f"{POSTCODE_AREA}{d}" for d in pc_dist], dtype=object)
-    inward = np.array([f"{s}{u}" for s, u in zip(sector, unit)], dtype=object)
+    inward = np.array([f"{s}{u}" for s, u in zip(sector, unit, strict=True)], dtype=object)
     to_wgs = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
     lon, lat = to_wgs.transform(xy[:, 0].astype(float), xy[:, 1].astype(float))
     oa_codes = oa["oa_code"].to_numpy()[pc_oa]
@@ -781,9 +781,9 @@ def _build_postcodes(geo: _Geography, imd_rank: pd.Series, seed: int) -> pd.Data
     intro = rng.choice(["198001", "198001", "198001", "199012", "200212", "201105",
                         "201608", "202102"], len(pc_oa))
     pcs = pd.DataFrame({
-        "pcd": [f"{o:<4}{i}" for o, i in zip(outward, inward)],
-        "pcd2": [f"{o:<5}{i}" for o, i in zip(outward, inward)],
-        "pcds": [f"{o} {i}" for o, i in zip(outward, inward)],
+        "pcd": [f"{o:<4}{i}" for o, i in zip(outward, inward, strict=True)],
+        "pcd2": [f"{o:<5}{i}" for o, i in zip(outward, inward, strict=True)],
+        "pcds": [f"{o} {i}" for o, i in zip(outward, inward, strict=True)],
         "dointr": intro,
         "doterm": "",
         "usertype": "0",
@@ -839,7 +839,7 @@ def _build_assets(geo: _Geography, pcs: pd.DataFrame, seed: int) -> pd.DataFrame
     site visit), so the ETL's two geocoding paths are both exercised.
     """
     rng = _rng(seed, "assets")
-    ward_name = dict(zip(geo.wards["ward_code"], geo.wards["ward_name"]))
+    ward_name = dict(zip(geo.wards["ward_code"], geo.wards["ward_name"], strict=True))
     pc_xy = pcs[["oseast1m", "osnrth1m"]].to_numpy(dtype=float)
     weight = 1 + 2 * geo.land.centrality(pc_xy)
     rows = []
@@ -1019,8 +1019,8 @@ def _default_planted(shares: dict[str, pd.DataFrame], rng: np.random.Generator) 
     return planted
 
 
-def _write_csv(df: pd.DataFrame, path: Path, **kwargs: object) -> None:
-    df.to_csv(path, index=False, lineterminator=LINE, **kwargs)
+def _write_csv(df: pd.DataFrame, path: Path, lineterminator: str = LINE, **kwargs: object) -> None:
+    df.to_csv(path, index=False, lineterminator=lineterminator, **kwargs)
 
 
 def _make_activities(wards: list[str], start: date, days: int,
@@ -1169,7 +1169,11 @@ def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.Data
     target = ward_start[person_ward] + rng.random(n_people) * (ward_end - ward_start)[person_ward]
     pc_idx = np.clip(np.searchsorted(cumw, target, side="right"),
                      first[person_ward], last[person_ward])
-    person_postcode = pcs["postcode"].to_numpy(dtype=object)[pc_idx]
+    # Written as residents write them: "RM17 5TT", even if the directory gave "RM175TT".
+    written = pcs["postcode"].astype(str).str.strip().str.upper()
+    bare = ~written.str.contains(" ", regex=False) & (written.str.len() >= 5)
+    written = written.where(~bare, written.str[:-3] + " " + written.str[-3:])
+    person_postcode = written.to_numpy(dtype=object)[pc_idx]
 
     person_cat: dict[str, np.ndarray] = {}
     for dim in _DIM_CATEGORIES:
@@ -1257,7 +1261,7 @@ def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.Data
         "n_activities": len(activities),
         "start": start.isoformat(),
         "days": int(days),
-        "ward_reach": {w: round(float(r), 4) for w, r in zip(wards, reach)},
+        "ward_reach": {w: round(float(r), 4) for w, r in zip(wards, reach, strict=True)},
     }
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + LINE, encoding="utf-8")
     return truth
@@ -1369,9 +1373,10 @@ def write_demo_borough(out_dir: Path, seed: int = 20261123, n_wards: int = 20,
     _write_csv(tables["age"], out_dir / "age_lsoa.csv")
     _write_csv(tables["sex"], out_dir / "sex_lsoa.csv")
     _write_csv(tables["disability"], out_dir / "disability_lsoa.csv")
-    _write_csv(tables["imd1"], out_dir / "imd_file1.csv", encoding="utf-8-sig")
-    _write_csv(tables["imd2"], out_dir / "imd_file2.csv", encoding="utf-8-sig")
-    _write_csv(tables["imd6"], out_dir / "imd_file6.csv", encoding="utf-8-sig")
+    # MHCLG's CSVs come from Excel: UTF-8 with a BOM and CRLF line ends.
+    _write_csv(tables["imd1"], out_dir / "imd_file1.csv", encoding="utf-8-sig", lineterminator="\r\n")
+    _write_csv(tables["imd2"], out_dir / "imd_file2.csv", encoding="utf-8-sig", lineterminator="\r\n")
+    _write_csv(tables["imd6"], out_dir / "imd_file6.csv", encoding="utf-8-sig", lineterminator="\r\n")
 
     imd_rank = tables["imd2"].set_index(IMD_FILE2_COLUMNS[0])[IMD_FILE2_COLUMNS[4]]
     pcs = _build_postcodes(geo, imd_rank, seed)

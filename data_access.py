@@ -251,7 +251,8 @@ def respondent_groups(dimension: str, flt: EngagementFilter = EngagementFilter()
 def _engagement_options(version: tuple) -> dict:
     span = _query("SELECT min(submitted_at)::DATE AS first, max(submitted_at)::DATE AS last FROM responses")
     channels = _query("SELECT DISTINCT channel FROM responses WHERE channel IS NOT NULL ORDER BY 1")
-    return {"first": span.at[0, "first"], "last": span.at[0, "last"], "channels": channels["channel"].tolist()}
+    first, last = (pd.Timestamp(span.at[0, c]).date() for c in ("first", "last"))
+    return {"first": first, "last": last, "channels": channels["channel"].tolist()}
 
 
 def engagement_options() -> dict:

@@ -37,8 +37,8 @@ from etl.mappings import map_answer
 from etl.postcodes import PostcodeDirectory, normalise, place_postcodes
 from etl.readers import BNG, read_boundaries, read_table
 from etl.reports import SourceReport, sha256_of
-from etl.statistics import UNITEMISED, read_statistics
 from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl
+from etl.statistics import UNITEMISED, read_statistics
 
 DISPLAY_TOLERANCE_M = 20.0
 Progress = Callable[[str], None]
@@ -323,7 +323,7 @@ class _Loader:
             "channel": frame["channel"].str.strip().str.lower() if "channel" in frame else None,
         })
         for col, dim in DEMOGRAPHIC_COLUMNS.items():
-            raw = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype="string")
+            raw = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype=object)
             uniq = {v: map_answer(dim, v) for v in raw.dropna().unique()}
             out[col] = raw.map(uniq).fillna(map_answer(dim, None))
         _insert(self.con, "responses", out)
@@ -338,6 +338,9 @@ class _Loader:
             return
         frame = pd.concat(self.placed_postcodes, ignore_index=True).drop_duplicates("postcode")
         _insert(self.con, "postcodes", frame)
+        if self.directory.file:
+            self.report(SourceReport("postcodes", self.directory.file, rows_read=self.directory.rows_read,
+                                     rows_loaded=len(frame), source=self.directory.source))
 
 
 def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path, notes: list[str]) -> None:

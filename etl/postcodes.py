@@ -39,6 +39,7 @@ class PostcodeDirectory:
         self.file = Path(file) if file else None
         self.source = f"ONS Postcode Directory file {self.file.name}" if self.file else PACKAGE_SOURCE
         self._csv: pd.DataFrame | None = None
+        self.rows_read = 0
 
     def _from_csv(self) -> pd.DataFrame:
         if self._csv is None:
@@ -52,6 +53,7 @@ class PostcodeDirectory:
             frame = pd.read_csv(self.file, usecols=cols, dtype={"pcd": str, "laua": str}, encoding="utf-8-sig")
             frame["postcode"] = normalise(frame["pcd"])
             self._csv = frame.rename(columns={"oseast1m": "easting", "osnrth1m": "northing"})
+            self.rows_read = len(frame)
         return self._csv
 
     def _from_package(self, letters: set[str]) -> pd.DataFrame:

@@ -9,7 +9,10 @@ thousands separators ("29,199") as MHCLG publishes them.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,9 +140,9 @@ def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, 
             frame, codes = frame[keep], codes[keep]
     dup = codes.duplicated(keep=False)
     if dup.any():
-        first = int(np.flatnonzero(dup.values)[0]) + 1
-        raise InputError(file, f"code '{codes.iloc[first - 1]}' appears more than once", row=first, column=code_col,
-                         row_label="feature")
+        label = dup.index[dup.values][0]  # labels are positions in the file, kept through the LAD filter
+        raise InputError(file, f"code '{codes.loc[label]}' appears more than once", row=int(label) + 1,
+                         column=code_col, row_label="feature")
     geoms = frame.geometry.to_crs(BNG)
     geoms, repaired = _repair(geoms)
     out = gpd.GeoDataFrame(
@@ -160,8 +163,16 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     if not file.exists():
         raise InputError(file, "file not found")
     try:
-        frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                            skipinitialspace=True)
+        with warnings.catch_warnings():
+            # index_col=False stops pandas silently turning the first column into row labels when a
+            # row has one field too many; pandas then warns instead, and we report that line.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                                skipinitialspace=True, index_col=False)
+    except pd.errors.ParserWarning:
+        line, expected, saw = _first_ragged_line(file)
+        raise InputError(file, f"has {saw} fields where the header has {expected}; check quotes and commas",
+                         row=line) from None
     except UnicodeDecodeError as exc:
         raise InputError(file, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
     except pd.errors.EmptyDataError:
@@ -180,17 +191,32 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     return frame
 
 
+def _first_ragged_line(file: Path) -> tuple[int, int, int]:
+    """(line, fields in header, fields on that line) of the first row whose field count differs."""
+    opener = gzip.open if file.suffix == ".gz" else open
+    with opener(file, "rt", encoding="utf-8-sig", newline="") as fh:
+        rows = csv.reader(fh)
+        expected = len(next(rows))
+        for number, row in enumerate(rows, start=2):
+            if len(row) != expected and any(row):
+                return number, expected, len(row)
+    return 0, expected, expected
+
+
+def line_of(label: object) -> int:
+    """File line of a row of a frame from `read_table` (labels 0… are data rows; the header is line 1).
+
+    Filtering keeps the labels, so this stays right on a frame cut down to the borough.
+    """
+    return int(label) + 2
+
+
 def to_number(frame: pd.DataFrame, column: str, file: Path, *, allow_blank: bool = False) -> pd.Series:
     """Parse a text column as numbers, accepting thousands separators ("29,199")."""
     text = frame[column].astype("string").str.replace(",", "", regex=False).str.strip()
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & (text.notna() | (not allow_blank))
     if bad.any():
-        i = int(np.flatnonzero(bad.values)[0])
-        raise InputError(file, f"'{frame[column].iloc[i]}' is not a number", row=i + 2, column=column)
+        label = bad.index[bad.values][0]
+        raise InputError(file, f"'{frame.at[label, column]}' is not a number", row=line_of(label), column=column)
     return values.astype(float)
-
-
-def line_of(frame: pd.DataFrame, position: int) -> int:
-    """File line of the row at `position` (header is line 1)."""
-    return position + 2

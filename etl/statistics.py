@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from etl.config import StatisticsSpec
 from etl.errors import InputError
-from etl.readers import read_table, to_number
+from etl.readers import line_of, read_table, to_number
 from etl.reports import SourceReport
 
 UNITEMISED = "Other (not itemised in source)"
@@ -25,7 +24,7 @@ _NAME_SUFFIX = re.compile(r"^(?P<msoa>(?P<lad>.+) \d{3})[A-Z]$")
 
 
 def _first_line(mask: pd.Series) -> int:
-    return int(np.flatnonzero(mask.values)[0]) + 2
+    return line_of(mask.index[mask.values][0])
 
 
 def _wide(frame: pd.DataFrame, spec: StatisticsSpec) -> pd.DataFrame:

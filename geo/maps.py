@@ -9,7 +9,8 @@ simplifies to 20 m), in WGS84 for display only.
 
 from __future__ import annotations
 
-import branca.colormap as cm
+import os
+
 import folium
 import geopandas as gpd
 import mapclassify
@@ -25,13 +26,35 @@ CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55
 """Okabe–Ito palette, distinguishable under colour-vision deficiency, for categories."""
 
 
+#: Where the browser loads Leaflet from. The default is the copy vendored in static/ and
+#: served by Streamlit at /app/static/, relative to streamlit-folium's component frame
+#: (/component/streamlit_folium.st_folium/), so maps draw without public CDNs.
+LEAFLET_URL = os.environ.get("WARDSCOPE_LEAFLET_URL", "../../app/static/vendor/leaflet-1.9.4")
+TILES_URL = os.environ.get("WARDSCOPE_TILES", "OpenStreetMap")
+
+
 def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
+    """An empty map fitted to `frame`, loading only Leaflet (no jQuery, Bootstrap or d3 from CDNs)."""
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise ValueError("map builders expect WGS84 (EPSG:4326) display geometry")
     minx, miny, maxx, maxy = frame.total_bounds
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True, prefer_canvas=True)
+    # SVG paths (clickable, testable) for a borough; canvas only when there are very many shapes.
+    fmap = folium.Map(tiles=TILES_URL if TILES_URL != "none" else None, control_scale=True,
+                      prefer_canvas=len(frame) > 500)
+    fmap.default_js = [("leaflet", f"{LEAFLET_URL}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{LEAFLET_URL}/leaflet.css")]
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+def _legend(fmap: folium.Map, caption: str, entries: list[tuple[str, str]]) -> None:
+    """A plain HTML legend (colour swatch + text) in the map's corner; no d3 needed."""
+    rows = "".join(f"<div><span style='background:{colour};width:12px;height:12px;display:inline-block;"
+                   f"margin-right:4px;border:1px solid #666'></span>{text}</div>" for colour, text in entries)
+    fmap.get_root().html.add_child(folium.Element(
+        f"<div class='wardscope-legend' style='position:absolute;bottom:24px;right:10px;z-index:9999;"
+        f"background:white;padding:6px 8px;font:12px sans-serif;border:1px solid #999;max-width:45%'>"
+        f"<b>{caption}</b>{rows}</div>"))
 
 
 def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tuple[pd.Series, list[float]]:
@@ -48,7 +71,8 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tu
 
 
 def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str],
-               k: int = 5, scheme: str = "NaturalBreaks", highlight: str | None = None) -> folium.Map:
+               k: int = 5, scheme: str = "NaturalBreaks", highlight: str | None = None,
+               decimals: int = 1) -> folium.Map:
     """Wards coloured by `column` in classes; `tooltip` maps column names to labels.
 
     frame needs ward_code and geometry; `highlight` outlines one ward heavily.
@@ -71,8 +95,10 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict
     ).add_to(fmap)
     if bins:
         lows = [float(frame[column].min())] + bins[:-1]
-        colormap = cm.StepColormap(palette, index=lows + [bins[-1]], vmin=lows[0], vmax=bins[-1], caption=caption)
-        colormap.add_to(fmap)
+        entries = [(palette[i], f"{lo:,.{decimals}f} to {hi:,.{decimals}f}") for i, (lo, hi) in enumerate(zip(lows, bins))]
+        if (classes < 0).any():
+            entries.append((NO_DATA, "hidden (fewer than 10) or no data"))
+        _legend(fmap, caption, entries)
     return fmap
 
 
@@ -103,11 +129,7 @@ def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: di
                                   "weight": 0.8},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
     ).add_to(fmap)
-    legend = "".join(f"<div><span style='background:{colour[c]};width:12px;height:12px;display:inline-block;"
-                     f"margin-right:4px'></span>{c}</div>" for c in cats)
-    fmap.get_root().html.add_child(folium.Element(
-        f"<div style='position:fixed;bottom:20px;left:20px;z-index:9999;background:white;padding:6px;"
-        f"font:12px sans-serif;border:1px solid #999'><b>{caption}</b>{legend}</div>"))
+    _legend(fmap, caption, [(colour[c], c) for c in cats])
     return fmap
 
 

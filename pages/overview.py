@@ -34,7 +34,7 @@ frame["shown"] = frame[chosen.key].map(chosen.format)
 left, right = st.columns([3, 2])
 with left:
     fmap = maps.choropleth(frame, chosen.key, f"{chosen.label} ({chosen.unit})",
-                           {"ward_name": "Ward", "shown": chosen.label})
+                           {"ward_name": "Ward", "shown": chosen.label}, decimals=chosen.decimals)
     clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_object_clicked_tooltip"],
                         key="overview_map")
 with right:

@@ -336,7 +336,8 @@ def activities_csv() -> str:
     return _csv(ACTIVITIES_HEADER, ACTIVITY_ROWS)
 
 
-RESPONSES_HEADER = "response_id,respondent_id,activity_id,submitted_at,postcode,channel,age_band,sex,ethnicity,disability"
+RESPONSES_HEADER = ("response_id,respondent_id,activity_id,submitted_at,postcode,channel,"
+                    "age_band,sex,ethnicity,disability")
 RESPONSE_ROWS = [  # file lines 2 … 8
     "R0001,P001,ACT1,2026-01-05,TB1 1AA,online,25-34,Female,White British,No",
     "R0002,P002,ACT1,05/01/2026 14:30,tb1  1aa,Paper,65+,male,Indian,yes",

@@ -10,6 +10,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +21,10 @@ for _p in (str(ROOT), str(ROOT / "tests")):  # the project root and this folder,
         sys.path.insert(0, _p)
 
 import etl_fixtures as tiny  # noqa: E402
+
 from etl.build import build  # noqa: E402
 from etl.config import load_config  # noqa: E402
 from etl.errors import InputError  # noqa: E402
-
-import duckdb  # noqa: E402
 
 
 def run(config: Path, db: Path):
@@ -37,11 +39,6 @@ class Case:
     row: int | None = None  # line (CSV) or feature (map file) the error must name
     label: str = "line"
     column: str | None = None
-
-
-def _lines(key: str, line: int, new: str):
-    """Override: replace file line `line` (1 = header) of the default content."""
-    return lambda text: tiny.replace_line(text, line, new)
 
 
 def _edit_line(line: int, old: str, new: str):
@@ -76,16 +73,10 @@ def _multi_lad_wards_with_duplicate() -> str:
     other["WD24CD"] = ["E05800001", "E05800002"]
     other["LAD24CD"] = "E06800001"
     other["geometry"] = other.geometry.translate(0.2, 0.0)
-    both = type(gdf)(pd_concat([other, gdf]), crs=gdf.crs)
+    both = gpd.GeoDataFrame(pd.concat([other, gdf], ignore_index=True), crs=gdf.crs)
     data = tiny.geojson_dict(both)
     data["features"][5]["properties"]["WD24CD"] = "E05900002"  # file feature 6 repeats file feature 4
     return json.dumps(data)
-
-
-def pd_concat(frames):
-    import pandas as pd
-
-    return pd.concat(frames, ignore_index=True)
 
 
 def _oa_point(text: str) -> str:
@@ -126,9 +117,9 @@ CASES = [
          column="activity_id"),
     Case("assets-unknown-postcode", {"assets": _edit_line(4, "tb1 1ab", "TB7 7XX")}, "assets.csv", 4,
          column="postcode"),
-    Case("age-count-not-a-number", {"age": _edit_line(10, ",55", ",fifty")}, "census2021_age6_lsoa.csv", 10,
+    Case("age-count-not-a-number", {"age": _edit_line(10, ",59", ",fifty")}, "census2021_age6_lsoa.csv", 10,
          column="Observation"),
-    Case("age-negative-count", {"age": _edit_line(10, ",55", ",-55")}, "census2021_age6_lsoa.csv", 10),
+    Case("age-negative-count", {"age": _edit_line(10, ",59", ",-59")}, "census2021_age6_lsoa.csv", 10),
     Case("age-unknown-category", {"age": _edit_line(15, "Aged 16 to 24 years", "Aged 16 to 19 years")},
          "census2021_age6_lsoa.csv", 15, column="Age (6 categories)"),
     Case("ethnicity-categories-exceed-total", {"ethnicity": _edit_line(7, f"E00900003,{tiny.OA_PERSONS['E00900003']},",

@@ -16,6 +16,7 @@ for _p in (str(ROOT), str(ROOT / "tests")):  # the project root and this folder,
         sys.path.insert(0, _p)
 
 import etl_fixtures as tiny  # noqa: E402
+
 from etl.apportion import SPLIT_THRESHOLD  # noqa: E402
 from etl.build import build  # noqa: E402
 from etl.config import load_config  # noqa: E402
@@ -284,3 +285,14 @@ def test_2021_lsoa_code_missing_from_2011_boundaries_is_reported_and_kept(tmp_pa
     ward = tiny.LSOA_WARD[tiny.SPLIT_RETIRED]
     expected = tiny.LSOA_AGE_TOTAL["E01900007"] + sum(v for c in tiny.SPLIT_AGE.values() for v in c.values())
     assert got[ward] == pytest.approx(expected, rel=1e-12)
+
+
+def test_responses_without_optional_columns_load_as_not_stated(tmp_path):
+    """respondent_id, channel and the four demographic columns are optional (etl/checks.py RESPONSES)."""
+    minimal = "response_id,activity_id,submitted_at,postcode\nR1,ACT1,2026-01-05,TB1 1AA\nR2,ACT2,2026-02-03,\n"
+    db = tmp_path / "tiny.duckdb"
+    run(tiny.write_tiny_borough(tmp_path, responses=minimal), db)
+    got = rows(db, "SELECT response_id, ward_code, respondent_id, channel, age_band, sex, ethnicity, disability "
+                   "FROM responses ORDER BY 1")
+    assert got == [("R1", "E05900001", None, None) + ("Not stated",) * 4,
+                   ("R2", None, None, None) + ("Not stated",) * 4]

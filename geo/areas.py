@@ -1,0 +1,241 @@
+"""Areas: wards grouped into areas for area-based working, and ward-level summaries of places.
+
+Contiguity rule: QUEEN. Two wards are neighbours when their boundaries share at least one
+point, a corner included (libpysal.weights.Queen, vertex-based, on the full-resolution
+EPSG:27700 boundaries). An area is contiguous when its wards form a single connected
+group of neighbours. Rook contiguity (a shared edge needed; corners not enough) is
+available with rule="rook" for comparison. Real ward boundaries almost never meet only
+at a corner, so the two rules rarely differ in practice.
+
+`starting_areas` is only a starting point for a planner to edit, not a recommended
+scheme: it seeds the areas at the wards farthest apart (farthest-point sampling on ward
+centroids), grows them greedily over Queen neighbours, always growing the area with
+the fewest residents so far, then moves boundary wards from larger to smaller neighbouring
+areas while that evens out residents without splitting an area. (spopt's regionalisation
+methods would do better; it is not installed.)
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from libpysal.weights import Queen, Rook, W
+
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, safe_rate
+
+ALL_AREAS = "All areas"
+NO_AREA = "(no area)"
+RULES = {"queen": Queen, "rook": Rook}
+
+
+def _measured(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None or frame.crs.to_epsg() != 27700:
+        raise ValueError("contiguity is measured on EPSG:27700 (British National Grid) geometry")
+    return frame
+
+
+def contiguity(frame: gpd.GeoDataFrame, rule: str = "queen") -> W:
+    """libpysal weights over the frame's rows (ids = the frame's index), warnings about islands silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return RULES[rule].from_dataframe(_measured(frame), use_index=True, silence_warnings=True)
+
+
+def components(frame: gpd.GeoDataFrame, rule: str = "queen") -> int:
+    """Number of separate connected groups the wards form (0 for no wards)."""
+    if len(frame) == 0:
+        return 0
+    if len(frame) == 1:
+        return 1
+    return int(contiguity(frame, rule).n_components)
+
+
+def is_contiguous(frame: gpd.GeoDataFrame, rule: str = "queen") -> bool:
+    """True when the wards (rows) form one connected group under the rule (queen by default).
+
+    A single ward is contiguous; no wards is not.
+    """
+    return components(frame, rule) == 1
+
+
+def starting_areas(wards_bng: gpd.GeoDataFrame, n_areas: int = 6, residents: pd.Series | None = None) -> pd.Series:
+    """A contiguous starting grouping: ward_code → 'Area 1' … 'Area n' (Area 1 the northernmost seed).
+
+    wards_bng: ward_code and geometry in EPSG:27700. residents: per ward_code, for balancing
+    (each ward counts 1 without it). Wards that cannot be reached from any seed over
+    neighbours (islands) join the area with the nearest seed, and are then not contiguous.
+    """
+    frame = _measured(wards_bng).set_index("ward_code")
+    codes = list(frame.index)
+    n = max(1, min(int(n_areas), len(codes)))
+    if not codes:
+        return pd.Series(dtype=object, name="area")
+    weight = (residents.reindex(codes).fillna(0.0) if residents is not None
+              else pd.Series(1.0, index=codes)).astype(float)
+    xy = np.column_stack([frame.geometry.centroid.x, frame.geometry.centroid.y])
+
+    # Seeds: the ward farthest from the centre, then repeatedly the ward farthest from all seeds so far.
+    seeds = [int(np.argmax(np.hypot(*(xy - xy.mean(axis=0)).T)))]
+    nearest_seed = np.hypot(*(xy - xy[seeds[0]]).T)
+    while len(seeds) < n:
+        nxt = int(np.argmax(nearest_seed))
+        seeds.append(nxt)
+        nearest_seed = np.minimum(nearest_seed, np.hypot(*(xy - xy[nxt]).T))
+    seeds.sort(key=lambda i: (-xy[i, 1], xy[i, 0]))
+
+    neighbours = contiguity(frame).neighbors
+    position = {c: i for i, c in enumerate(codes)}
+    area = {codes[s]: k for k, s in enumerate(seeds)}
+    load = [weight.iloc[s] for s in seeds]
+    while len(area) < len(codes):
+        frontier = {k: [c for member, a in area.items() if a == k for c in neighbours[member] if c not in area]
+                    for k in range(n)}
+        growing = [k for k in range(n) if frontier[k]]
+        if not growing:
+            break
+        k = min(growing, key=lambda a: (load[a], a))
+        seed_xy = xy[seeds[k]]
+        pick = min(set(frontier[k]), key=lambda c: (np.hypot(*(xy[position[c]] - seed_xy)), c))
+        area[pick] = k
+        load[k] += weight[pick]
+    for code in codes:  # islands: nearest seed
+        if code not in area:
+            area[code] = int(np.argmin([np.hypot(*(xy[position[code]] - xy[s])) for s in seeds]))
+    area = _balance(area, neighbours, weight)
+    return pd.Series({c: f"Area {area[c] + 1}" for c in codes}, name="area").rename_axis("ward_code")
+
+
+def _connected(members: set[str], neighbours: dict) -> bool:
+    """Whether the members form one group over the neighbour lists (breadth-first search)."""
+    if not members:
+        return False
+    start = next(iter(members))
+    seen, queue = {start}, [start]
+    while queue:
+        for nxt in neighbours[queue.pop()]:
+            if nxt in members and nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen == members
+
+
+def _balance(area: dict[str, int], neighbours: dict, weight: pd.Series, max_moves: int = 1000) -> dict[str, int]:
+    """Even out the areas' residents by moving boundary wards to a smaller neighbouring area.
+
+    Moving a ward of x residents from A to B lowers the sum of squared deviations by
+    2x(pop A − pop B − x), so only moves with pop A − pop B > x are made, the best first;
+    a move that would empty or split A is never made. The sum falls at every move, so it stops.
+    """
+    area = dict(area)
+    for _ in range(max_moves):
+        load: dict[int, float] = {}
+        for code, k in area.items():
+            load[k] = load.get(k, 0.0) + float(weight[code])
+        moves = []
+        for code in sorted(area):
+            a, x = area[code], float(weight[code])
+            for b in sorted({area[n] for n in neighbours[code]} - {a}):
+                gain = x * (load[a] - load[b] - x)
+                if gain > 1e-9:
+                    moves.append((-gain, code, b))
+        for _, code, b in sorted(moves):
+            rest = {c for c, k in area.items() if k == area[code] and c != code}
+            if _connected(rest, neighbours):
+                area[code] = b
+                break
+        else:
+            break
+    return area
+
+
+def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series,
+                 ward_responses: pd.Series, rule: str = "queen",
+                 policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """One row per area (sorted by name) and an 'All areas' row.
+
+    assignment: ward_code → area name (blank or missing = NO_AREA); residents: per ward_code;
+    ward_responses: PROTECTED responses per ward (NaN = hidden), as shown on the Participation
+    page (geo.participation.protected_ward_counts), with its 'Total'.
+    Columns: area, wards, residents, deviation_pct (residents vs the mean area, %), contiguous,
+    components, responses (NaN = hidden), responses_per_1000.
+
+    An area's responses are hidden when any of its wards is hidden on the ward table, so the
+    two tables cannot be subtracted to recover a ward's small count; if that leaves exactly one
+    area hidden, the next smallest is hidden too (the table's total would otherwise give it away).
+    """
+    frame = _measured(wards_bng).set_index("ward_code")
+    codes = list(frame.index)
+    areas = assignment.reindex(codes).astype(object).where(lambda s: s.notna() & (s.astype(str).str.strip() != ""),
+                                                           NO_AREA).astype(str).str.strip()
+    pop = residents.reindex(codes).fillna(0.0).astype(float)
+    counts = ward_responses.reindex(codes)
+    rows = []
+    for name, members in areas.groupby(areas, sort=True):
+        wards_in = list(members.index)
+        n_comp = components(frame.loc[wards_in], rule)
+        hidden = bool(counts[wards_in].isna().any())
+        rows.append({"area": name, "wards": len(wards_in), "residents": pop[wards_in].sum(),
+                     "contiguous": n_comp == 1, "components": n_comp,
+                     "responses": np.nan if hidden else float(counts[wards_in].sum())})
+    out = pd.DataFrame(rows).set_index("area")
+    out["responses"] = out["responses"].where(~((out["responses"] > 0) & (out["responses"] < policy.threshold)))
+    hidden = out["responses"].isna()
+    if hidden.sum() == 1 and len(out) > 1:
+        shown = out.loc[~hidden, "responses"]
+        smallest = shown.index[np.lexsort((shown.to_numpy(), shown.to_numpy() == 0))[0]]
+        out.loc[smallest, "responses"] = np.nan
+    mean = out.loc[out.index != NO_AREA, "residents"].mean()
+    out["deviation_pct"] = (out["residents"] - mean) / mean * 100 if mean else np.nan
+    out.loc[out.index == NO_AREA, "deviation_pct"] = np.nan
+    total = ward_responses.get(TOTAL, counts.sum(min_count=len(codes)))
+    out.loc[ALL_AREAS] = {"wards": len(codes), "residents": pop.sum(), "contiguous": np.nan, "components": np.nan,
+                          "responses": total, "deviation_pct": np.nan}
+    out["responses_per_1000"] = safe_rate(out["responses"], out["residents"], 1000, policy)
+    out["wards"] = out["wards"].astype(int)
+    return out.reset_index()[["area", "wards", "residents", "deviation_pct", "contiguous", "components",
+                              "responses", "responses_per_1000"]]
+
+
+def area_table(summary: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """area_summary as strings for the screen."""
+    return pd.DataFrame({
+        "Area": summary["area"],
+        "Wards": summary["wards"].astype(int).astype(str),
+        "Residents": summary["residents"].map(lambda v: f"{v:,.0f}"),
+        "Deviation from mean area population (%)": summary["deviation_pct"].map(
+            lambda v: "" if pd.isna(v) else f"{v:+.1f}%"),
+        "Contiguous": summary["contiguous"].map(lambda v: "" if pd.isna(v) else ("yes" if v else "no")),
+        "Responses": summary["responses"].map(lambda v: format_count(v, policy)),
+        "Responses per 1,000 residents": summary["responses_per_1000"].map(
+            lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}"),
+    })
+
+
+def assets_by_ward(assets: pd.DataFrame, wards: pd.DataFrame, residents: pd.Series,
+                   categories: list[str] | None = None) -> pd.DataFrame:
+    """Community assets (places, not people: no disclosure control) per ward × category.
+
+    assets: ward_code, category; wards: ward_code, ward_name (row order kept); residents: per
+    ward_code. Returns Ward, one column per category (capitalised), Total, and assets per
+    1,000 residents, with an 'All wards' row; assets outside the borough are left out.
+    """
+    chosen = assets if categories is None else assets[assets["category"].isin(categories)]
+    cats = sorted(chosen["category"].dropna().unique()) if categories is None else list(categories)
+    placed = chosen[chosen["ward_code"].notna()]
+    table = pd.crosstab(placed["ward_code"], placed["category"]).reindex(index=list(wards["ward_code"]),
+                                                                         columns=cats, fill_value=0)
+    table = table.fillna(0).astype(int)
+    table[TOTAL] = table.sum(axis=1)
+    table.loc[TOTAL] = table.sum(axis=0)
+    table = table.astype(int).rename_axis(index=None, columns=None)
+    pop = residents.reindex(list(wards["ward_code"])).fillna(0.0)
+    pop[TOTAL] = pop.sum()
+    per_1000 = (table[TOTAL] / pop * 1000).where(pop > 0)
+    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True)) | {TOTAL: "All wards"}
+    out = table.rename(columns={c: str(c).capitalize() for c in cats})
+    out.insert(0, "Ward", [names[c] for c in table.index])
+    out["Assets per 1,000 residents"] = per_1000.round(2)
+    return out.reset_index(drop=True)

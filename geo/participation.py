@@ -1,0 +1,175 @@
+"""Participation: how much each ward takes part, and who takes part, as plain DataFrames.
+
+Every count of responses or respondents leaves this module protected by geo.disclosure
+(hidden counts are NaN, shown as "<10"), and every rate or share is computed from the
+protected count with `safe_rate`, so a rate never reveals a hidden count.
+
+Ward counts are protected in the order of the ward list the caller passes (the pages
+pass `data_access.wards()`, ordered by name, exactly as the Overview does), because
+secondary suppression breaks ties by position: the same order on every page means the
+same cells are hidden everywhere, so two pages cannot be subtracted from each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from etl.mappings import AGE_BANDS, NOT_STATED
+from geo import indicators
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_counts, safe_rate
+
+ALL_WARDS = "All wards"
+ALL_RESPONDENTS = "All respondents"
+STATED = "Stated a group (base of the shares)"
+KINDS = ("responses", "respondents")
+RATE_KEYS = {"responses": "responses_per_1000", "respondents": "respondents_per_1000"}
+COUNT_LABELS = {"responses": "Responses", "respondents": "People taking part"}
+
+
+def protected_ward_counts(ward_codes: list[str], engagement: pd.DataFrame, kind: str,
+                          policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.Series:
+    """Protected `kind` ('responses' or 'respondents') per ward, in the given order, ending with 'Total'.
+
+    Wards with no engagement count 0. Mirrors geo.indicators.ward_indicators exactly, so the
+    Overview, Participation and Areas pages hide the same wards.
+    """
+    eng = engagement.set_index("ward_code").reindex(list(ward_codes)).fillna(0)
+    return protect_counts(eng[kind], policy, total=True)
+
+
+def rates_by_ward(wards: pd.DataFrame, population: pd.DataFrame, engagement: pd.DataFrame,
+                  policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Residents, protected responses and respondents, and both per 1,000 residents, per ward.
+
+    wards: ward_code, ward_name (the order sets the tie-breaks of secondary suppression);
+    population: long ward_population; engagement: ward_code, responses, respondents (raw).
+    Returns one row per ward plus an 'All wards' row (ward_code 'Total'); counts are floats,
+    NaN where hidden; rates NaN where the count is hidden or the base is below min_base.
+    The respondents total is the sum over wards (a person answering from two wards counts
+    in each), so that the column adds up.
+    """
+    codes = list(wards["ward_code"])
+    pop = indicators.residents(population).reindex(codes, fill_value=0.0)
+    base = pd.concat([pop, pd.Series({TOTAL: pop.sum()})])
+    out = pd.DataFrame(index=pd.Index(codes + [TOTAL], name="ward_code"))
+    out["ward_name"] = pd.Series(dict(zip(wards["ward_code"], wards["ward_name"], strict=True))).reindex(out.index)
+    out.loc[TOTAL, "ward_name"] = ALL_WARDS
+    out["residents"] = base
+    for kind in KINDS:
+        counts = protected_ward_counts(codes, engagement, kind, policy)
+        out[kind] = counts
+        out[RATE_KEYS[kind]] = safe_rate(counts, base, 1000, policy)
+    return out.reset_index()
+
+
+def ward_table(rates: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """rates_by_ward as strings for the screen: counts with "<10", rates to one decimal."""
+    out = pd.DataFrame({"Ward": rates["ward_name"], "Residents": rates["residents"].map(lambda v: f"{v:,.0f}")})
+    for kind in KINDS:
+        ind = indicators.BY_KEY[RATE_KEYS[kind]]
+        out[COUNT_LABELS[kind]] = rates[kind].map(lambda v: format_count(v, policy))
+        out[ind.label] = rates[RATE_KEYS[kind]].map(ind.format)
+    return out
+
+
+def protect_single(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """One stand-alone count (e.g. responses not placed in a ward) as text, "<10" when 1–9."""
+    return format_count(protect_counts(pd.Series([float(value)]), policy, total=False).iloc[0], policy)
+
+
+def protect_note(note: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """A load note about responses or respondents with any count below the threshold shown as "<10"."""
+    if not re.search(r"respon", note, flags=re.IGNORECASE):
+        return note
+
+    def _mask(match: re.Match) -> str:
+        value = int(match.group(0).replace(",", ""))
+        return policy.label if 0 < value < policy.threshold else match.group(0)
+
+    return re.sub(r"(?<![\w.])\d[\d,]*(?![\w.])", _mask, note)
+
+
+def dimensions_available(population: pd.DataFrame, candidates: list[str]) -> list[str]:
+    """Demographic dimensions that have census population loaded, in the order given."""
+    present = set(population["dimension"].unique())
+    return [d for d in candidates if d in present]
+
+
+def _order(categories: pd.Series, dimension: str) -> list[str]:
+    """Age in band order; other dimensions by residents, largest first."""
+    if dimension == "age":
+        return [b for b in AGE_BANDS if b in categories.index] + [c for c in categories.index if c not in AGE_BANDS]
+    return list(categories.sort_values(ascending=False, kind="stable").index)
+
+
+def representation(population: pd.DataFrame, respondents_by_group: pd.DataFrame, dimension: str,
+                   policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Borough-wide: each group's share of respondents vs share of residents, and their ratio.
+
+    respondents_by_group: ward_code, category, respondents (raw, from data_access.respondent_groups),
+    'Not stated' included. Returns rows for each census group (and any group only respondents
+    used), then the subtotal of those who stated a group, 'Not stated' and 'All respondents':
+      group, kind ('group' | 'stated' | 'not_stated' | 'total'), respondents (protected; NaN = hidden),
+      respondent_share (% of respondents who stated a group), residents, resident_share (%),
+      index (respondent share ÷ resident share; 1 = in proportion).
+    'Not stated' is reported as its own row and left out of the base of the shares.
+    The counts are protected as one equation (groups + Not stated = all respondents), and the
+    stated subtotal — the shares' base, which a share reveals as count ÷ share — is hidden
+    whenever Not stated is, so no hidden count can be recovered by subtraction, from the counts
+    or from the shares. Shares are also hidden on a base below min_base.
+    """
+    pop = population[population["dimension"] == dimension].groupby("category")["persons"].sum()
+    groups = respondents_by_group.assign(category=respondents_by_group["category"].fillna(NOT_STATED))
+    resp = groups.groupby("category")["respondents"].sum()
+    not_stated = float(resp.get(NOT_STATED, 0.0))
+    stated = resp.drop(NOT_STATED, errors="ignore")
+    order = _order(pop, dimension) + sorted(c for c in stated.index if c not in pop.index)
+    stated = stated.reindex(order, fill_value=0).astype(float)
+
+    # One equation: the groups and Not stated add up to all respondents, a total that is public
+    # anyway (it is the respondents total of the ward table). The stated subtotal is all respondents
+    # minus Not stated, so it is shown only when Not stated is; it is the base of every share.
+    protected = protect_counts(pd.concat([stated, pd.Series({NOT_STATED: not_stated})]), policy, total=True)
+    counts = protected[order]
+    all_respondents, not_stated_shown = protected[TOTAL], protected[NOT_STATED]
+    stated_base = all_respondents - not_stated_shown  # NaN when either is hidden
+    if 0 < stated_base < policy.threshold:
+        stated_base = np.nan
+
+    out = pd.DataFrame({"group": order, "kind": "group"}, index=order)
+    out["respondents"] = counts
+    base = pd.Series(stated_base, index=order, dtype=float)
+    out["respondent_share"] = safe_rate(counts, base, 100, policy)
+    out["residents"] = pop.reindex(order, fill_value=0.0)
+    pop_total = pop.sum()
+    out["resident_share"] = out["residents"] / pop_total * 100 if pop_total else np.nan
+    out["index"] = (out["respondent_share"] / out["resident_share"]).where(out["resident_share"] > 0)
+    extra = pd.DataFrame([
+        {"group": STATED, "kind": "stated", "respondents": stated_base,
+         "respondent_share": 100.0 if stated_base >= policy.min_base else np.nan,
+         "residents": pop_total, "resident_share": 100.0 if pop_total else np.nan, "index": np.nan},
+        {"group": NOT_STATED, "kind": "not_stated", "respondents": not_stated_shown,
+         "respondent_share": np.nan, "residents": np.nan, "resident_share": np.nan, "index": np.nan},
+        {"group": ALL_RESPONDENTS, "kind": "total", "respondents": all_respondents,
+         "respondent_share": np.nan, "residents": np.nan, "resident_share": np.nan, "index": np.nan},
+    ], index=[STATED, NOT_STATED, ALL_RESPONDENTS])
+    return pd.concat([out, extra]).reset_index(drop=True)
+
+
+def representation_table(rep: pd.DataFrame, group_label: str,
+                         policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """representation() as strings for the screen; blanks where a figure does not apply or is hidden."""
+    def pct(v: float) -> str:
+        return "" if pd.isna(v) else f"{v:.1f}%"
+
+    return pd.DataFrame({
+        group_label: rep["group"],
+        "Respondents": rep["respondents"].map(lambda v: format_count(v, policy)),
+        "Share of respondents who stated a group": rep["respondent_share"].map(pct),
+        "Residents": rep["residents"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "Share of residents": rep["resident_share"].map(pct),
+        "Representation index (1.00 = in proportion)": rep["index"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+    })

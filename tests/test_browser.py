@@ -1,0 +1,94 @@
+"""What only a browser shows: the served app renders its map and figures (Playwright + Debian Chromium).
+
+Starts `streamlit run app.py` on a free local port against the demo database, opens the
+Overview page in headless Chromium, waits for the folium map, and saves a screenshot to
+tests/artifacts/. Skips without Chromium or Playwright, except on CI where they are installed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _need_browser():
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "playwright is not installed"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: browser tests must run)")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_app(demo_db):
+    _need_browser()
+    port = _free_port()
+    env = dict(os.environ, WARDSCOPE_DB=str(demo_db))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_overview_renders_map_and_headlines(served_app, demo_db):
+    from playwright.sync_api import sync_playwright
+
+    from etl import duck
+
+    con = duck.connect(demo_db, read_only=True)
+    n_wards = con.execute("SELECT count(*) FROM wards").fetchone()[0]
+    con.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_app, timeout=60_000)
+        page.get_by_text("These figures describe an invented").first.wait_for(timeout=60_000)
+        metric = page.locator('[data-testid="stMetric"]').first
+        metric.wait_for(timeout=60_000)
+        assert str(n_wards) in metric.inner_text()
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
+        assert frame.locator("path.leaflet-interactive").count() >= n_wards
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=False)
+        browser.close()
+    assert (ARTIFACTS / "overview.png").stat().st_size > 10_000

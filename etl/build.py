@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from etl import duck
@@ -37,7 +38,7 @@ from etl.mappings import map_answer
 from etl.postcodes import PostcodeDirectory, normalise, place_postcodes
 from etl.readers import BNG, read_boundaries, read_table
 from etl.reports import SourceReport, sha256_of
-from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl
+from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl, post_load_indexes
 from etl.statistics import UNITEMISED, read_statistics
 
 DISPLAY_TOLERANCE_M = 20.0
@@ -314,24 +315,44 @@ class _Loader:
         drop = _accept(problems, eng.responses, rep, self.config.max_rejected_rows)
         if drop:
             frame = frame[~(frame.index + 2).isin(drop)].copy()
-        ward_of = placed.set_index("postcode")["ward_code"]
-        out = pd.DataFrame({
-            "response_id": frame["response_id"], "activity_id": frame["activity_id"],
-            "respondent_id": frame["respondent_id"] if "respondent_id" in frame else None,
-            "submitted_at": parse_dates(frame["submitted_at"]),
-            "postcode": frame["postcode"], "ward_code": frame["postcode"].map(ward_of),
-            "channel": frame["channel"].str.strip().str.lower() if "channel" in frame else None,
-        })
-        for col, dim in DEMOGRAPHIC_COLUMNS.items():
-            raw = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype=object)
-            uniq = {v: map_answer(dim, v) for v in raw.dropna().unique()}
-            out[col] = raw.map(uniq).fillna(map_answer(dim, None))
-        _insert(self.con, "responses", out)
-        rep.rows_loaded = len(out)
-        outside = int(out["ward_code"].isna().sum())
+        loaded = self._insert_responses(frame, placed)
+        rep.rows_loaded = loaded
+        outside = self.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]
         if outside:
-            rep.notes.append(f"{outside:,} response(s) have no postcode or one outside the borough; kept, with no ward.")
-        self.say(f"responses: {len(out):,} loaded ({outside:,} without a ward in the borough)")
+            rep.notes.append(f"{outside:,} response(s) have no postcode or one outside the borough; kept, no ward.")
+        self.say(f"responses: {loaded:,} loaded ({outside:,} without a ward in the borough)")
+
+    def _insert_responses(self, frame: pd.DataFrame, placed: pd.DataFrame) -> int:
+        """Join responses to their placed postcode and mapped answers inside DuckDB.
+
+        Only the distinct postcodes and distinct answers pass through Python; the million-row
+        join is one hash join in DuckDB, which is what keeps large loads quick.
+        """
+        text = {c: frame[c] if c in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+                for c in ["response_id", "respondent_id", "activity_id", "postcode", "channel",
+                          *DEMOGRAPHIC_COLUMNS]}
+        raw = pd.DataFrame({c: v.astype("string[pyarrow]") for c, v in text.items()})
+        raw["submitted_at"] = parse_dates(frame["submitted_at"])
+        self.con.register("_raw", pa.Table.from_pandas(raw, preserve_index=False))
+        self.con.register("_places", placed[["postcode", "ward_code"]])
+        joins, picks = [], []
+        for i, (col, dim) in enumerate(DEMOGRAPHIC_COLUMNS.items()):
+            answers = raw[col].dropna().unique()
+            mapping = pd.DataFrame({"answer": pd.Series(answers, dtype="string"),
+                                    "category": pd.Series([map_answer(dim, a) for a in answers], dtype="string")})
+            self.con.register(f"_map{i}", mapping)
+            joins.append(f'LEFT JOIN _map{i} m{i} ON m{i}.answer = r."{col}"')
+            picks.append(f"coalesce(m{i}.category, ?) AS \"{col}\"")
+        # Identifiers are the schema's own column names, never input; values are bound parameters.
+        self.con.execute(f"""
+            INSERT INTO responses ({", ".join(column_names("responses"))})
+            SELECT r.response_id, r.respondent_id, r.activity_id, r.submitted_at, r.postcode, p.ward_code,
+                   lower(trim(r.channel)), {", ".join(picks)}
+            FROM _raw r LEFT JOIN _places p USING (postcode) {" ".join(joins)}""",
+                         [map_answer(dim, None) for dim in DEMOGRAPHIC_COLUMNS.values()])
+        for name in ["_raw", "_places", *(f"_map{i}" for i in range(len(DEMOGRAPHIC_COLUMNS)))]:
+            self.con.unregister(name)
+        return len(raw)
 
     def store_postcodes(self) -> None:
         if not self.placed_postcodes:
@@ -407,6 +428,9 @@ def build(config: Config, db_path: str | Path, say: Progress | None = None) -> B
             loader.ensure_synthetic_engagement(population)
             loader.load_engagement()
             loader.store_postcodes()
+            for table in TABLES:
+                for statement in post_load_indexes(table):
+                    con.execute(statement)
             _write_meta(con, config, loader.directory)
             _carry_history(con, db_path, loader.notes)
             _write_run(con, config, run_id, started, loader.result_reports, loader.notes)

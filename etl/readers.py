@@ -162,6 +162,9 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     file = Path(file)
     if not file.exists():
         raise InputError(file, "file not found")
+    frame = _read_fast(file)
+    if frame is not None:
+        return _checked_columns(frame, file, usecols)
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas silently turning the first column into row labels when a
@@ -183,7 +186,41 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
             raise InputError(file, f"has {m.group(3)} fields where the header has {m.group(1)}; check quotes and "
                                    "commas", row=int(m.group(2))) from None
         raise InputError(file, f"could not be parsed as CSV ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    return _checked_columns(frame, file, usecols)
+
+
+def _header(file: Path) -> list[str]:
+    opener = gzip.open if file.suffix == ".gz" else open
+    with opener(file, "rt", encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _read_fast(file: Path) -> pd.DataFrame | None:
+    """All-text read with Arrow's multithreaded CSV reader, or None to fall back to pandas.
+
+    Arrow is several times faster on large exports (a million responses) but its errors
+    carry no line number, so any problem sends the file through the pandas reader, which
+    reports the exact line.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        names = _header(file)
+        table = pacsv.read_csv(str(file), convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]))
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, csv.Error):
+        return None
+    if table.num_columns != len(names) or len(set(names)) != len(names):
+        return None
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip().replace("", pd.NA)
+    return frame
+
+
+def _checked_columns(frame: pd.DataFrame, file: Path, usecols: list[str] | None) -> pd.DataFrame:
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     if usecols:
         missing = [c for c in usecols if c not in frame.columns]
         if missing:

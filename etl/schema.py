@@ -28,10 +28,12 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    unique_after_load: tuple[str, ...] = ()  # for big tables: a unique index built once, after the bulk insert
 
 
-def _t(name: str, description: str, cols: list[tuple[str, str, str]], pk: tuple[str, ...] = ()) -> Table:
-    return Table(name, description, tuple(Column(*c) for c in cols), pk)
+def _t(name: str, description: str, cols: list[tuple[str, str, str]], pk: tuple[str, ...] = (),
+       unique_after_load: tuple[str, ...] = ()) -> Table:
+    return Table(name, description, tuple(Column(*c) for c in cols), pk, unique_after_load)
 
 
 TABLES: tuple[Table, ...] = (
@@ -131,7 +133,7 @@ TABLES: tuple[Table, ...] = (
         ("sex", "VARCHAR", "Female, Male or 'Not stated'"),
         ("ethnicity", "VARCHAR", "Census 2011 ethnic group or 'Not stated'"),
         ("disability", "VARCHAR", "Disabled, Not disabled or 'Not stated'"),
-    ], ("response_id",)),
+    ], unique_after_load=("response_id",)),
     _t("load_runs", "One row per load: when, what and how it went. History is carried into every new file.", [
         ("run_id", "VARCHAR", "Unique id of the load"),
         ("started_at", "TIMESTAMP", "Start (UTC)"),
@@ -170,6 +172,14 @@ def ddl(table: Table) -> str:
     return f'CREATE TABLE "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
+def post_load_indexes(table: Table) -> list[str]:
+    """Unique indexes created after the bulk load (much faster than a primary key during it)."""
+    if not table.unique_after_load:
+        return []
+    cols = ", ".join(f'"{c}"' for c in table.unique_after_load)
+    return [f'CREATE UNIQUE INDEX "{table.name}_unique" ON "{table.name}" ({cols})']
+
+
 def column_names(name: str) -> list[str]:
     return [c.name for c in TABLE_BY_NAME[name].columns]
 
@@ -183,7 +193,8 @@ def markdown() -> str:
     """
     parts = []
     for t in TABLES:
-        key = f" Primary key: ({', '.join(t.primary_key)})." if t.primary_key else ""
+        keys = t.primary_key or t.unique_after_load
+        key = f" Unique key: ({', '.join(keys)})." if keys else ""
         parts.append(f"### `{t.name}`\n{t.description}{key}\n\n| column | type | meaning |\n|---|---|---|")
         parts += [f"| `{c.name}` | {c.type} | {c.description} |" for c in t.columns]
         parts.append("")

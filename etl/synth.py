@@ -300,7 +300,7 @@ def _make_contiguous(labels: np.ndarray, adj: tuple[np.ndarray, np.ndarray, np.n
     n = len(labels)
     pi, pj, w = adj
     parent = np.zeros(n, dtype=int) if within is None else within
-    for _ in range(100):
+    for _ in range(5 * n):  # each pass moves one piece; this bound is never reached
         changed = False
         for g in np.unique(labels):
             idx = np.flatnonzero(labels == g)
@@ -830,6 +830,12 @@ _ASSET_MIX = {"voluntary": 30, "faith": 24, "community": 26, "sport": 24, "youth
               "library": 8, "health": 12, "other": 10}
 _SAINTS = ["Mary", "John", "Peter", "Michael", "Andrew", "Anne", "Luke", "Mark", "Paul",
            "James", "Margaret", "Chad", "Alban", "Matthew"]
+#: Neighbourhood names smaller than wards, for groups named after their street or estate.
+_LOCALITIES = ["Mill Lane", "Hilltop", "Fenwick", "Cross Keys", "Beacon", "Holly Farm", "Old Town",
+               "Station Road", "Canal Side", "Meadowbank", "Pinfold", "Cherry Tree", "Kiln Lane",
+               "Spring Hill", "The Leys", "Lime Walk", "Hawthorn", "Ferry Lane", "Chapel Row",
+               "Heron Way", "Nightingale", "Marsh End", "Rookery", "Poplar Grove", "Cobden",
+               "Tanners Yard", "Glebe", "Orchard Way", "Quarry Bank", "Sycamore"]
 
 
 def _build_assets(geo: _Geography, pcs: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -845,12 +851,17 @@ def _build_assets(geo: _Geography, pcs: pd.DataFrame, seed: int) -> pd.DataFrame
     rows = []
     names: set[str] = set()
     for category, n in _ASSET_MIX.items():
-        made = 0
+        made = attempts = 0
         while made < n:
+            attempts += 1
+            if attempts > 100 * n:
+                raise RuntimeError(f"cannot find {n} distinct {category} asset names")
             i = int(rng.choice(len(pcs), p=weight / weight.sum()))
             place = ward_name[pcs.at[i, "ward"]]
             if place == TOWN_CENTRE_WARD:
                 place = LAD_NAME
+            if rng.random() < 0.3:  # (also keeps names unique however few wards there are)
+                place = _LOCALITIES[rng.integers(len(_LOCALITIES))]
             template = _ASSET_TEMPLATES[category][rng.integers(len(_ASSET_TEMPLATES[category]))]
             name = template.format(p=place, s=_SAINTS[rng.integers(len(_SAINTS))])
             if name in names:

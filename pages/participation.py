@@ -30,7 +30,7 @@ left, right = st.columns([3, 2])
 with left:
     fmap = maps.choropleth(frame, "value", f"{chosen.label} ({chosen.unit})",
                            {"ward_name": "Ward", gp.COUNT_LABELS[measure]: gp.COUNT_LABELS[measure],
-                            chosen.label: chosen.label})
+                            chosen.label: chosen.label}, decimals=chosen.decimals)
     st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
 with right:
     ui.table(table, height=520)

@@ -18,6 +18,7 @@ PAGES = ["overview", "ward_profile", "participation", "areas", "assets", "data"]
 TIMEOUT = 90
 COUNT_WORDS = ("responses", "respondents", "people taking part", "residents")
 NOT_COUNT_WORDS = ("per ", "share", "index", "%")
+DIMENSION_LABELS = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -168,9 +169,6 @@ def test_participation_honours_the_engagement_filter(app_env):
     assert number(table.at["All wards", "Responses"]) == scalar(
         app_env, "SELECT count(*) FROM responses WHERE ward_code IS NOT NULL AND activity_id = ?", [activity])
     assert (table["Responses"] == "<10").any()  # this activity is small enough to hide some wards
-
-
-DIMENSION_LABELS = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
 
 
 def raw_option(page: str, label: str):

@@ -89,6 +89,10 @@ def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLIC
     values = counts.astype(float).fillna(0.0)
     if (values.to_numpy() % 1 != 0).any():
         raise ValueError("disclosure control expects whole counts")
+    # Work in label order, so the same counts hide the same cells whatever order a page lists
+    # them in; two views of one table must never hide different cells.
+    original_rows, original_cols = values.index, values.columns
+    values = values.sort_index(axis=0, key=_label_key).sort_index(axis=1, key=_label_key)
     table = values.copy()
     if row_totals:
         table[TOTAL] = values.sum(axis=1)
@@ -104,7 +108,14 @@ def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLIC
         equations += [index[:, c] for c in range(n_cols)]
     hidden = _secondary(flat, _primary(flat, policy), equations).reshape(n_rows, n_cols)
     hidden_frame = pd.DataFrame(hidden, index=table.index, columns=table.columns)
-    return ProtectedTable(table.mask(hidden_frame), hidden_frame, policy)
+    rows = list(original_rows) + ([TOTAL] if column_totals else [])
+    cols = list(original_cols) + ([TOTAL] if row_totals else [])
+    hidden_frame = hidden_frame.loc[rows, cols]
+    return ProtectedTable(table.loc[rows, cols].mask(hidden_frame), hidden_frame, policy)
+
+
+def _label_key(labels: pd.Index) -> pd.Index:
+    return pd.Index([str(v) for v in labels])
 
 
 def protect_counts(counts: pd.Series, policy: DisclosurePolicy = DEFAULT_POLICY, total: bool = True) -> pd.Series:

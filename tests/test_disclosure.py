@@ -98,3 +98,10 @@ def test_format_count():
 def test_fractional_counts_rejected():
     with pytest.raises(ValueError):
         protect_table(pd.DataFrame({"a": [1.5]}))
+
+
+def test_hidden_cells_do_not_depend_on_row_order():
+    counts = pd.DataFrame({"a": [4, 12, 12, 30], "b": [20, 11, 11, 40]}, index=["w1", "w2", "w3", "w4"])
+    forward = protect_table(counts).hidden
+    backward = protect_table(counts.iloc[::-1]).hidden
+    pd.testing.assert_frame_equal(forward.loc[forward.index], backward.loc[forward.index])

@@ -97,7 +97,7 @@ class EngagementFilter:
 @st.cache_data(show_spinner=False)
 def _meta(version: tuple) -> dict[str, str]:
     frame = _query("SELECT key, value FROM meta")
-    return dict(zip(frame["key"], frame["value"]))
+    return dict(zip(frame["key"], frame["value"], strict=False))
 
 
 def meta() -> dict:
@@ -230,10 +230,11 @@ def _respondent_groups(version: tuple, column: str, flt: EngagementFilter) -> pd
     # `column` is checked against a fixed list below, never taken from user input.
     return _query(f"""
         SELECT ward_code, category, count(*) AS respondents FROM (
-            SELECT r.ward_code, {_RESPONDENT} AS who, arg_max(r.{column}, r.submitted_at) AS category
+            SELECT {_RESPONDENT} AS who, arg_max(r.ward_code, r.submitted_at) AS ward_code,
+                   arg_max(r.{column}, r.submitted_at) AS category
             FROM responses r JOIN activities a USING (activity_id)
             WHERE r.ward_code IS NOT NULL AND {where}
-            GROUP BY r.ward_code, who)
+            GROUP BY who)
         GROUP BY ward_code, category""", params)
 
 
@@ -241,7 +242,10 @@ DEMOGRAPHIC_COLUMNS = {"age": "age_band", "sex": "sex", "ethnicity": "ethnicity"
 
 
 def respondent_groups(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
-    """Distinct respondents per ward and demographic category, 'Not stated' included (raw counts)."""
+    """Distinct respondents per ward and demographic category, 'Not stated' included (raw counts).
+
+    Each person is counted once, in the ward and with the answer of their latest response.
+    """
     if dimension not in DEMOGRAPHIC_COLUMNS:
         raise ValueError(f"unknown dimension {dimension!r}")
     return _respondent_groups(_version(), DEMOGRAPHIC_COLUMNS[dimension], flt)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -94,7 +95,11 @@ def _accept(problems: list[RowProblem], file: Path, report: SourceReport, limit:
         more = f" ({len(lines)} lines have problems; the load allows {limit})" if len(lines) > 1 else ""
         raise InputError(file, first.problem + more, row=first.line, column=first.column)
     report.rows_rejected = len(lines)
-    report.rejections = [{"line": p.line, "column": p.column, "problem": p.problem} for p in problems[:1000]]
+    # Residents' answers (postcodes, demographics) are personal data: keep where and why, not the value.
+    redact = report.dataset == "responses"
+    report.rejections = [{"line": p.line, "column": p.column,
+                          "problem": re.sub(r"^'[^']*' ", "", p.problem) if redact else p.problem}
+                         for p in problems[:1000]]
     return lines
 
 
@@ -383,7 +388,8 @@ def _write_run(con, config: Config, run_id: str, started: datetime, reports: lis
                notes: list[str]) -> None:
     all_notes = notes + [f"{r.dataset}: {n}" for r in reports for n in r.notes]
     _insert(con, "load_runs", pd.DataFrame([{
-        "run_id": run_id, "started_at": started.replace(tzinfo=None), "finished_at": datetime.now(UTC).replace(tzinfo=None),
+        "run_id": run_id, "started_at": started.replace(tzinfo=None),
+        "finished_at": datetime.now(UTC).replace(tzinfo=None),
         "status": "published", "config": str(config.path), "council": config.council_name,
         "synthetic": config.synthetic, "rows_read": sum(r.rows_read for r in reports),
         "rows_loaded": sum(r.rows_loaded for r in reports), "rows_rejected": sum(r.rows_rejected for r in reports),

@@ -105,7 +105,8 @@ def _path(base: Path, value: object, where: str, cfg: Path) -> Path:
 
 def _boundary(table: dict, where: str, cfg: Path) -> BoundarySpec:
     t = _take(table, {"file", "code_column", "name_column", "crs", "lad_column", "source", "date"}, where, cfg)
-    return BoundarySpec(file=_path(cfg.parent, t.get("file"), where, cfg), **{k: v for k, v in t.items() if k != "file"})
+    others = {k: v for k, v in t.items() if k != "file"}
+    return BoundarySpec(file=_path(cfg.parent, t.get("file"), where, cfg), **others)
 
 
 def _categories(value: object, where: str, cfg: Path) -> dict[str, str]:
@@ -162,7 +163,8 @@ def load_config(path: str | Path) -> Config:
     stats = [_statistics(t, i, cfg) for i, t in enumerate(raw.get("statistics", []))]
     for s in stats:
         if s.level not in small_areas:
-            raise InputError(cfg, f"statistics '{s.dimension}' is at level '{s.level}' but [small_areas.{s.level}] is missing")
+            raise InputError(cfg, f"statistics '{s.dimension}' is at level '{s.level}' "
+                                  f"but [small_areas.{s.level}] is missing")
     dims = [s.dimension for s in stats]
     if len(dims) != len(set(dims)):
         raise InputError(cfg, f"each statistics dimension may appear once; got {dims}")

@@ -44,7 +44,8 @@ def _pick_column(columns: list[str], pattern: str, given: str | None, file: Path
                  required: bool = True) -> str | None:
     if given:
         if given not in columns:
-            raise InputError(file, f"{what} column '{given}' named in the config is not in the file (columns: {columns})")
+            raise InputError(file, f"{what} column '{given}' named in the config is not in the file "
+                                   f"(columns: {columns})")
         return given
     found = [c for c in columns if re.fullmatch(pattern, c, flags=re.IGNORECASE)]
     if len(found) == 1:

@@ -99,7 +99,8 @@ TABLES: tuple[Table, ...] = (
         ("postcode", "VARCHAR", "Postcode, upper case without spaces"),
         ("easting", "DOUBLE", "OS grid easting (EPSG:27700)"),
         ("northing", "DOUBLE", "OS grid northing (EPSG:27700)"),
-        ("ward_code", "VARCHAR", "Ward containing the point (nearest within 250 m for points just off the generalised boundary); NULL outside the borough"),
+        ("ward_code", "VARCHAR", "Ward containing the point (nearest within 250 m for points just off the generalised "
+                                 "boundary); NULL outside the borough"),
         ("placement", "VARCHAR", "'inside', 'nearest' or 'outside'"),
     ], ("postcode",)),
     _t("assets", "Community asset map: voluntary, faith and community groups and places.", [
@@ -123,7 +124,8 @@ TABLES: tuple[Table, ...] = (
     ], ("activity_id",)),
     _t("responses", "Every response, placed in a ward by its postcode. Never shown individually.", [
         ("response_id", "VARCHAR", "Identifier"),
-        ("respondent_id", "VARCHAR", "Pseudonymous person id linking responses across activities and channels; NULL if unknown"),
+        ("respondent_id", "VARCHAR", "Pseudonymous person id linking responses across activities and channels; "
+                                      "NULL if unknown"),
         ("activity_id", "VARCHAR", "Activity responded to"),
         ("submitted_at", "TIMESTAMP", "When submitted"),
         ("postcode", "VARCHAR", "Residence postcode (normalised); used only to place the response"),

@@ -67,7 +67,8 @@ def _lookup_candidates(spec: StatisticsSpec, new_codes: list[str]) -> dict[str, 
     old = [c for c in cols if re.fullmatch(r"(LSOA|OA)11CD", c, re.I)]
     new = [c for c in cols if re.fullmatch(r"(LSOA|OA)2\dCD", c, re.I)]
     if len(old) != 1 or len(new) != 1:
-        raise InputError(spec.lookup, f"a lookup needs one 2011 and one 2021 code column (e.g. LSOA11CD, LSOA21CD); found {cols}")
+        raise InputError(spec.lookup, "a lookup needs one 2011 and one 2021 code column "
+                                      f"(e.g. LSOA11CD, LSOA21CD); found {cols}")
     sub = table[table[new[0]].isin(new_codes)]
     return sub.groupby(new[0])[old[0]].apply(list).to_dict()
 
@@ -106,8 +107,9 @@ def _reassign(long: pd.DataFrame, spec: StatisticsSpec, areas: gpd.GeoDataFrame,
         targets = [t for t in candidates.get(code, []) if t in area_of.index]
         if not targets:
             line = int(long.loc[long["area_code"] == code, "line"].iloc[0])
-            raise InputError(spec.file, f"code {code} ({names[code]}) is not in the {spec.level.upper()} boundaries and no "
-                                        "earlier area can take its residents; give a lookup file in the config",
+            raise InputError(spec.file, f"code {code} ({names[code]}) is not in the {spec.level.upper()} "
+                                        "boundaries and no earlier area can take its residents; give a lookup "
+                                        "file in the config",
                              row=line, column=spec.code_column)
         share = area_of.loc[targets] / area_of.loc[targets].sum()
         sub = long[long["area_code"] == code]
@@ -140,11 +142,12 @@ def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame) -> tuple[pd.D
         prefixes = set(areas["name"].dropna().str.extract(_NAME_SUFFIX)["lad"].dropna())
         stem = frame[spec.name_column].str.extract(_NAME_SUFFIX)["lad"]
         later = ~in_borough & stem.isin(prefixes)
-        names = dict(zip(codes[later], frame.loc[later, spec.name_column]))
+        names = dict(zip(codes[later], frame.loc[later, spec.name_column], strict=False))
         in_borough = in_borough | later
     frame = frame[in_borough.values]
     if frame.empty:
-        raise InputError(spec.file, f"no row has a {spec.level.upper()} code of the borough in column '{spec.code_column}'")
+        raise InputError(spec.file, f"no row has a {spec.level.upper()} code of the borough "
+                                    f"in column '{spec.code_column}'")
     long = _wide(frame, spec) if spec.layout == "wide" else _long(frame, spec)
     dup = long.duplicated(["area_code", "category"], keep=False)
     if dup.any():

@@ -128,5 +128,5 @@ def compare_to_borough(values: pd.DataFrame, tolerance: float = 0.1) -> pd.DataF
         better = ratio > 1 + tolerance if ind.higher_is_better else ratio < 1 - tolerance
         worse = ratio < 1 - tolerance if ind.higher_is_better else ratio > 1 + tolerance
         out[ind.key] = ["better" if b else "worse" if w else ("similar" if pd.notna(r) else "")
-                        for b, w, r in zip(better, worse, ratio)]
+                        for b, w, r in zip(better, worse, ratio, strict=False)]
     return out

@@ -10,6 +10,7 @@ simplifies to 20 m), in WGS84 for display only.
 from __future__ import annotations
 
 import os
+import re
 
 import folium
 import geopandas as gpd
@@ -72,7 +73,8 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tu
 
 def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str],
                k: int = 5, scheme: str = "NaturalBreaks", highlight: str | None = None,
-               decimals: int = 1) -> folium.Map:
+               decimals: int = 1, missing_label: str = "hidden (count below the disclosure threshold) or no data",
+               ) -> folium.Map:
     """Wards coloured by `column` in classes; `tooltip` maps column names to labels.
 
     frame needs ward_code and geometry; `highlight` outlines one ward heavily.
@@ -95,9 +97,10 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict
     ).add_to(fmap)
     if bins:
         lows = [float(frame[column].min())] + bins[:-1]
-        entries = [(palette[i], f"{lo:,.{decimals}f} to {hi:,.{decimals}f}") for i, (lo, hi) in enumerate(zip(lows, bins))]
+        entries = [(palette[i], f"{lo:,.{decimals}f} to {hi:,.{decimals}f}" if hi > lo else f"{hi:,.{decimals}f}")
+                   for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
         if (classes < 0).any():
-            entries.append((NO_DATA, "hidden (fewer than 10) or no data"))
+            entries.append((NO_DATA, missing_label))
         _legend(fmap, caption, entries)
     return fmap
 
@@ -120,7 +123,7 @@ def outline_map(frame: gpd.GeoDataFrame, focus: str | None = None, label_column:
 def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str]) -> folium.Map:
     """Wards coloured by a category (e.g. area of a scheme), with an Okabe–Ito legend."""
     fmap = _base_map(frame)
-    cats = sorted(frame[column].dropna().astype(str).unique())
+    cats = natural_sorted(frame[column].dropna().astype(str).unique())
     colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
     data = frame.assign(_fill=frame[column].astype(str).map(colour).fillna(NO_DATA))
     folium.GeoJson(
@@ -133,11 +136,23 @@ def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: di
     return fmap
 
 
-def points_map(wards: gpd.GeoDataFrame, points: gpd.GeoDataFrame, category: str, tooltip: dict[str, str]) -> folium.Map:
-    """Places (e.g. community assets, never people) as circle markers in one GeoJSON layer, by category."""
+def natural_sorted(values) -> list[str]:
+    """'Area 2' before 'Area 10'."""
+    return sorted(values, key=lambda v: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(v))])
+
+
+def points_map(wards: gpd.GeoDataFrame, points: gpd.GeoDataFrame, category: str, tooltip: dict[str, str],
+               categories: list[str] | None = None) -> folium.Map:
+    """Places (e.g. community assets, never people) as circle markers in one GeoJSON layer, by category.
+
+    `categories` fixes the colour of each category (pass the full list, so a filter does not
+    recolour the map); a legend names them.
+    """
     fmap = outline_map(wards)
-    cats = sorted(points[category].dropna().unique())
+    cats = list(categories) if categories else natural_sorted(points[category].dropna().unique())
     colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
+    shown = set(points[category].dropna())
+    _legend(fmap, category, [(colour[c], c) for c in cats if c in shown])
     data = points.to_crs("EPSG:4326").assign(_colour=lambda d: d[category].map(colour))
     folium.GeoJson(
         data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))],

@@ -29,7 +29,8 @@ with left:
     if points.empty:
         st_folium(maps.outline_map(wards), height=560, width="100%", returned_objects=[], key="assets_map_empty")
     else:
-        st_folium(maps.points_map(wards, points, "Category", {"name": "Name", "Category": "Category"}), height=560,
+        st_folium(maps.points_map(wards, points, "Category", {"name": "Name", "Category": "Category"},
+                                  categories=[c.capitalize() for c in categories]), height=560,
                   width="100%", returned_objects=[], key="assets_map")
 with right:
     ui.table(areas.assets_by_ward(selected, wards, residents, chosen), height=560)

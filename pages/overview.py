@@ -6,23 +6,24 @@ from streamlit_folium import st_folium
 import data_access as da
 import ui
 from geo import indicators, maps
+from geo import participation as gp
 from geo.disclosure import DisclosurePolicy, format_count
 
 ui.header("Overview", "Every ward of the borough at a glance")
 policy = DisclosurePolicy.from_env()
 flt = ui.engagement_filter()
 wards = da.wards()
+engagement = da.ward_engagement(flt)
 values = indicators.ward_indicators(wards["ward_code"], da.population(), da.ward_deprivation(), da.assets(),
-                                    da.ward_engagement(flt), policy)
-totals = da.borough_totals(flt)
+                                    engagement, policy)
+responses = gp.protected_ward_counts(wards["ward_code"], engagement, "responses", policy)
+people = gp.protected_ward_counts(wards["ward_code"], engagement, "respondents", policy)
 
 cols = st.columns(5)
 cols[0].metric("Wards", f"{len(wards)}")
 cols[1].metric("Residents", f"{values.at[indicators.BOROUGH, 'residents']:,.0f}")
-cols[2].metric("Responses", format_count(totals["responses"] if totals["responses"] >= policy.threshold else None,
-                                         policy))
-cols[3].metric("People taking part", format_count(
-    totals["respondents"] if totals["respondents"] >= policy.threshold else None, policy))
+cols[2].metric("Responses from the wards", format_count(responses["Total"], policy))
+cols[3].metric("People taking part (per ward, summed)", format_count(people["Total"], policy))
 cols[4].metric("Activities", f"{len(da.activities())}")
 st.caption(ui.filter_summary(flt))
 
@@ -34,7 +35,8 @@ frame["shown"] = frame[chosen.key].map(chosen.format)
 left, right = st.columns([3, 2])
 with left:
     fmap = maps.choropleth(frame, chosen.key, f"{chosen.label} ({chosen.unit})",
-                           {"ward_name": "Ward", "shown": chosen.label}, decimals=chosen.decimals)
+                           {"ward_name": "Ward", "shown": chosen.label}, decimals=chosen.decimals,
+                           missing_label=f"hidden (fewer than {policy.threshold}) or no data")
     clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_object_clicked_tooltip"],
                         key="overview_map")
 with right:

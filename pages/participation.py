@@ -30,7 +30,8 @@ left, right = st.columns([3, 2])
 with left:
     fmap = maps.choropleth(frame, "value", f"{chosen.label} ({chosen.unit})",
                            {"ward_name": "Ward", gp.COUNT_LABELS[measure]: gp.COUNT_LABELS[measure],
-                            chosen.label: chosen.label}, decimals=chosen.decimals)
+                            chosen.label: chosen.label}, decimals=chosen.decimals,
+                           missing_label=f"hidden (fewer than {policy.threshold}) or no data")
     st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
 with right:
     ui.table(table, height=520)
@@ -63,8 +64,8 @@ else:
     chart.plotly_chart(fig, width="stretch")
     with tab:
         ui.table(gp.representation_table(rep, labels[dimension], policy))
-    st.caption("Borough-wide; each person is counted once, by their latest answer (a person who answered from two "
-               "wards, once in each). Shares of respondents leave out "
+    st.caption("Borough-wide; each person is counted once, in the ward and with the answer of their latest "
+               "response. Shares of respondents leave out "
                "those who did not state a group, who are shown as their own row. Representation index = share of "
                "respondents ÷ share of residents: 1.00 means in proportion, below 1 under-represented, above 1 "
                f"over-represented. Shares and the index are hidden when a count is hidden or the base is below "

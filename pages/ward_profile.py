@@ -12,7 +12,7 @@ from geo.disclosure import DisclosurePolicy
 ui.header("Ward profile", "One ward against the borough")
 policy = DisclosurePolicy.from_env()
 wards = da.wards()
-names = dict(zip(wards["ward_code"], wards["ward_name"]))
+names = dict(zip(wards["ward_code"], wards["ward_name"], strict=False))
 codes = list(names)
 asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)

@@ -7,11 +7,21 @@ Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 import data_access as da
 import ui
 from etl.checks import ACTIVITY_KINDS
+
+# The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
+# knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank
+# page. st.navigation turns that discovery off for the process; this session is then sent on to
+# the page its link asked for.
+legacy_first_run = bool(PagesManager.uses_pages_directory)
+PagesManager.uses_pages_directory = False
 
 st.set_page_config(page_title="Wardscope", page_icon=":material/diversity_3:", layout="wide")
 
@@ -19,14 +29,21 @@ if not da.db_path().exists():
     with st.spinner("First start: building the synthetic demo database (about a minute)…"):
         da.ensure_database()
 
-navigation = st.navigation([
+pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
     st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/location_city:", url_path="ward"),
     st.Page("pages/participation.py", title="Participation", icon=":material/how_to_vote:"),
     st.Page("pages/areas.py", title="Areas", icon=":material/grid_view:"),
     st.Page("pages/assets.py", title="Community assets", icon=":material/volunteer_activism:", url_path="assets"),
     st.Page("pages/data.py", title="Data and sources", icon=":material/database:", url_path="data"),
-])
+]
+navigation = st.navigation(pages)
+if legacy_first_run:
+    asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    target = next((p for p in pages if asked and p.url_path == asked), None)
+    if target is not None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+    st.rerun()
 
 with st.sidebar:
     st.subheader("Engagement filter")

@@ -68,6 +68,28 @@ def served_app(demo_db):
     proc.wait(timeout=20)
 
 
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def test_first_visit_by_ward_link_opens_that_ward(served_app, demo_db):
+    """Runs first against a fresh server: Streamlit's legacy pages/ discovery must not swallow the link."""
+    from playwright.sync_api import sync_playwright
+
+    from etl import duck
+
+    con = duck.connect(demo_db, read_only=True)
+    code, name = con.execute("SELECT ward_code, ward_name FROM wards ORDER BY ward_code DESC LIMIT 1").fetchone()
+    con.close()
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{served_app}/ward?ward={code}", timeout=60_000)
+        page.get_by_text("Headline indicators").wait_for(timeout=60_000)
+        page.get_by_text(f"{name} (filled) and its neighbours").wait_for(timeout=30_000)
+        browser.close()
+
+
 def test_overview_renders_map_and_headlines(served_app, demo_db):
     from playwright.sync_api import sync_playwright
 
@@ -78,7 +100,7 @@ def test_overview_renders_map_and_headlines(served_app, demo_db):
     con.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app, timeout=60_000)
         page.get_by_text("These figures describe an invented").first.wait_for(timeout=60_000)

@@ -490,3 +490,22 @@ def write_tiny_borough(dir: Path, **overrides: object) -> Path:
     path = dir / config_name
     path.write_text(to_toml(config) + ("\n" + extra_toml + "\n" if extra_toml else ""), encoding="utf-8")
     return path
+
+
+def run(config: Path, db: Path):
+    """Build the database for a config quietly (the ETL's own progress lines are not needed in tests)."""
+    from etl.build import build
+    from etl.config import load_config
+
+    return build(load_config(config), db, say=lambda _message: None)
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a built database, read-only."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

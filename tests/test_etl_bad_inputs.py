@@ -6,29 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import etl_fixtures as tiny
 import geopandas as gpd
 import pandas as pd
 import pytest
+from etl_fixtures import run
 
-ROOT = Path(__file__).resolve().parents[1]
-for _p in (str(ROOT), str(ROOT / "tests")):  # the project root and this folder, however pytest is run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-import etl_fixtures as tiny  # noqa: E402
-
-from etl.build import build  # noqa: E402
-from etl.config import load_config  # noqa: E402
-from etl.errors import InputError  # noqa: E402
-
-
-def run(config: Path, db: Path):
-    return build(load_config(config), db, say=lambda _message: None)
+from etl.errors import InputError
 
 
 @dataclass

@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 import zipfile
 from pathlib import Path
 
-import duckdb
+import etl_fixtures as tiny
 import pytest
+from etl_fixtures import rows, run
 
-ROOT = Path(__file__).resolve().parents[1]
-for _p in (str(ROOT), str(ROOT / "tests")):  # the project root and this folder, however pytest is run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-import etl_fixtures as tiny  # noqa: E402
-
-from etl.apportion import SPLIT_THRESHOLD  # noqa: E402
-from etl.build import build  # noqa: E402
-from etl.config import load_config  # noqa: E402
-from etl.duck import connect  # noqa: E402
-
-
-def run(config: Path, db: Path):
-    return build(load_config(config), db, say=lambda _message: None)
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+from etl.apportion import SPLIT_THRESHOLD
+from etl.duck import connect
 
 
 def ward_totals(db: Path, dimension: str) -> dict[str, float]:

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+from etl_fixtures import rows, run, to_toml
+
+from etl.duck import connect
 
 ROOT = Path(__file__).resolve().parents[1]
-for _p in (str(ROOT), str(ROOT / "tests")):  # the project root and this folder, however pytest is run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
 SHARED = ROOT.parent / "shared" / "data"
 NATIONAL = SHARED / "national"
@@ -30,22 +28,9 @@ if not (SHARED / "thurrock").is_dir() or not NATIONAL.is_dir():
         pytest.fail(_reason + " — on CI the real-data tests must run", pytrace=False)
     pytest.skip(_reason, allow_module_level=True)
 
-from etl_fixtures import to_toml  # noqa: E402
-
-from etl.build import build  # noqa: E402
-from etl.config import load_config  # noqa: E402
-from etl.duck import connect  # noqa: E402
 
 AGE_FILE = NATIONAL / "census2021_age6_lsoa.csv.gz"
 MISMATCHED_2021 = ["E01034368", "E01034369", "E01034370", "E01034371"]
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +53,7 @@ def thurrock(tmp_path_factory) -> Path:
     config = folder / "thurrock.toml"
     config.write_text(text.replace("../../shared/data", SHARED.as_posix()), encoding="utf-8")
     db = folder / "thurrock.duckdb"
-    build(load_config(config), db, say=lambda _message: None)
+    run(config, db)
     assert (folder / "generated" / "thurrock-engagement" / "responses.csv").exists()
     return db
 
@@ -168,7 +153,7 @@ def borough(request, tmp_path_factory) -> tuple[str, Path]:
         pytest.fail(f"{SHARED / 'boroughs' / lad} is missing from the shared data", pytrace=False)
     folder = tmp_path_factory.mktemp(lad)
     db = folder / f"{lad}.duckdb"
-    build(load_config(borough_config(folder, lad)), db, say=lambda _message: None)
+    run(borough_config(folder, lad), db)
     return lad, db
 
 

@@ -36,8 +36,8 @@ from etl.config import Config
 from etl.deprivation import read_deprivation, ward_summary
 from etl.errors import InputError
 from etl.mappings import map_answer
-from etl.postcodes import PostcodeDirectory, normalise, place_postcodes
-from etl.readers import BNG, read_boundaries, read_table
+from etl.postcodes import PostcodeDirectory, is_valid, normalise, place_postcodes
+from etl.readers import BNG, line_of, read_boundaries, read_table
 from etl.reports import SourceReport, sha256_of
 from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl, post_load_indexes
 from etl.statistics import UNITEMISED, read_statistics
@@ -237,11 +237,11 @@ class _Loader:
         by_pc = located.set_index("postcode")
         needs_pc = frame["easting"].isna() | frame["northing"].isna()
         unknown = needs_pc & frame["postcode"].notna() & ~frame["postcode"].isin(by_pc.index)
-        problems += [RowProblem(i + 2, "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode directory")
-                     for i in frame.index[unknown]]
+        problems += [RowProblem(line_of(i), "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode "
+                                "directory") for i in frame.index[unknown]]
         problems.sort(key=lambda p: (p.line is not None, p.line or 0))
         drop = _accept(problems, spec.file, rep, self.config.max_rejected_rows)
-        frame = frame[~(frame.index + 2).isin(drop)].copy()
+        frame = frame[~frame.index.map(line_of).isin(drop)].copy()
         needs_pc = frame["easting"].isna() | frame["northing"].isna()
         frame.loc[needs_pc, "easting"] = frame.loc[needs_pc, "postcode"].map(by_pc["easting"])
         frame.loc[needs_pc, "northing"] = frame.loc[needs_pc, "postcode"].map(by_pc["northing"])
@@ -281,7 +281,7 @@ class _Loader:
         rep = self.report(SourceReport("activities", eng.activities, rows_read=len(acts), source=eng.source,
                                        data_date=eng.date))
         drop = _accept(validate(acts, ACTIVITIES), eng.activities, rep, self.config.max_rejected_rows)
-        acts = acts[~(acts.index + 2).isin(drop)].copy()
+        acts = acts[~acts.index.map(line_of).isin(drop)].copy()
         for col in ("opened", "closed", "outcome_published_on"):
             acts[col] = parse_dates(acts[col]).dt.date if col in acts else None
         for col in ("owner", "scope"):
@@ -302,24 +302,22 @@ class _Loader:
         problems = validate(frame, RESPONSES)
         if "activity_id" in frame:
             orphan = frame["activity_id"].notna() & ~frame["activity_id"].isin(activity_ids)
-            problems += [RowProblem(i + 2, "activity_id", f"'{frame.at[i, 'activity_id']}' is not in activities")
-                         for i in frame.index[orphan][:1000]]
+            problems += [RowProblem(line_of(i), "activity_id", f"'{frame.at[i, 'activity_id']}' is not in activities")
+                         for i in frame.index[orphan]]
+        placed = pd.DataFrame(columns=["postcode", "ward_code"])
         if "postcode" in frame:
             frame["postcode"] = normalise(frame["postcode"])
             distinct = frame["postcode"].dropna().drop_duplicates()
             self.say(f"responses: geocoding {len(distinct):,} distinct postcodes")
             placed = self._locate(distinct)
-            unknown = frame["postcode"].notna() & ~frame["postcode"].isin(set(placed["postcode"]))
-            unknown &= frame["postcode"].str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}").fillna(False)
-            problems += [RowProblem(i + 2, "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode directory")
-                         for i in frame.index[unknown][:1000]]
-            if unknown.sum() > 1000:
-                problems += [RowProblem(i + 2, "postcode", "is not in the postcode directory")
-                             for i in frame.index[unknown][1000:]]
+            # Badly formed postcodes are already reported by the declared checks.
+            unknown = is_valid(frame["postcode"]) & ~frame["postcode"].isin(set(placed["postcode"]))
+            problems += [RowProblem(line_of(i), "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode "
+                                    "directory") for i in frame.index[unknown]]
         problems.sort(key=lambda p: (p.line is not None, p.line or 0))
         drop = _accept(problems, eng.responses, rep, self.config.max_rejected_rows)
         if drop:
-            frame = frame[~(frame.index + 2).isin(drop)].copy()
+            frame = frame[~frame.index.map(line_of).isin(drop)].copy()
         loaded = self._insert_responses(frame, placed)
         rep.rows_loaded = loaded
         outside = self.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]

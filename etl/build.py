@@ -123,7 +123,7 @@ class _Loader:
         spec = self.config.wards
         b = read_boundaries(spec.file, r"WD\d{2}CD", r"WD\d{2}NM", code_column=spec.code_column,
                             name_column=spec.name_column, crs=spec.crs, lad_column=spec.lad_column,
-                            lad_code=self.config.lad_code)
+                            lad_code=None if self.config.whole_country else self.config.lad_code)
         wards = b.frame.rename(columns={"code": "ward_code", "name": "ward_name"})
         if b.name_column is None:
             wards["ward_name"] = wards["ward_code"]

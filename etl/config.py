@@ -84,6 +84,11 @@ class Config:
     engagement: EngagementSpec | None = None
     max_rejected_rows: int = 0
 
+    @property
+    def whole_country(self) -> bool:
+        """A country code (E92…, W92…) as lad_code loads every ward of the file, e.g. all of England."""
+        return self.lad_code[1:3] == "92"
+
 
 _SECTIONS = {"council", "wards", "small_areas", "statistics", "deprivation", "postcodes", "assets",
              "engagement", "load"}

@@ -33,7 +33,7 @@ from etl import duck
 from etl.apportion import best_fit, place_points, to_wards, weights
 from etl.checks import ACTIVITIES, ASSETS, DEMOGRAPHIC_COLUMNS, RESPONSES, RowProblem, parse_dates, validate
 from etl.config import Config
-from etl.deprivation import read_deprivation, ward_summary
+from etl.deprivation import england_reference, read_deprivation, ward_summary
 from etl.errors import InputError
 from etl.mappings import map_answer
 from etl.postcodes import PostcodeDirectory, is_valid, normalise, place_postcodes
@@ -178,8 +178,10 @@ class _Loader:
             if key not in cache:
                 cache[key] = weights(self.areas[spec.level], self.wards, self.fits[spec.level], spec.method)
                 self._store_weights(spec.level, cache[key])
-            long, rep = read_statistics(spec, self.areas[spec.level])
+            long, rep, england = read_statistics(spec, self.areas[spec.level])
             self.report(rep)
+            if england is not None:
+                _insert(self.con, "england_population", england.assign(dimension=spec.dimension))
             ward = to_wards(long, cache[key]).assign(dimension=spec.dimension)
             total_in, total_out = float(long["value"].sum()), float(ward["persons"].sum())
             if abs(total_in - total_out) > 1e-6 * max(total_in, 1):
@@ -211,6 +213,9 @@ class _Loader:
         for r in reps:
             self.report(r)
         _insert(self.con, "lsoa_deprivation", dep)
+        england = england_reference(spec.imd, spec.denominators)
+        if england is not None:
+            _insert(self.con, "england_deprivation", england)
         _insert(self.con, "ward_deprivation", ward_summary(dep, self.fits["lsoa"].assign(area_code=lsoa["code"])))
         self.say(f"deprivation: {dep['lsoa_code'].nunique()} LSOAs, {dep['domain'].nunique()} domains")
 

@@ -41,6 +41,7 @@ class StatisticsSpec:
     code_vintage: int | None = None
     lookup: Path | None = None
     method: str = "auto"
+    national: bool = False  # the file covers all of England: also store England's totals as a reference
     source: str = ""
     date: str = ""
 
@@ -127,7 +128,8 @@ def _categories(value: object, where: str, cfg: Path) -> dict[str, str]:
 def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
     where = f"statistics #{i + 1}"
     allowed = {"dimension", "file", "level", "layout", "code_column", "categories", "name_column", "category_column",
-               "value_column", "total_column", "code_vintage", "lookup", "method", "source", "date"}
+               "value_column", "total_column", "code_vintage", "lookup", "method", "national", "source",
+               "date"}
     t = dict(_take(table, allowed, where, cfg))
     for key in ("dimension", "file", "level", "layout", "code_column", "categories"):
         if key not in t:

@@ -80,6 +80,23 @@ def read_deprivation(spec: DeprivationSpec, lsoas: set[str]) -> tuple[pd.DataFra
     return imd, reports
 
 
+def england_reference(imd_file, denominators_file=None) -> pd.DataFrame | None:
+    """Population-weighted mean IMD rank and most-deprived-20% share over all of England.
+
+    Only from a complete national File 1 (all 32,844 LSOAs): a file cut to one borough
+    would make the "England" figure the borough's own.
+    """
+    frame = read_table(imd_file, usecols=[CODE])
+    if frame[CODE].nunique() != N_LSOAS:
+        return None
+    lsoas = set(frame[CODE].str.strip())
+    dep, _ = read_deprivation(DeprivationSpec(imd=imd_file, denominators=denominators_file), lsoas)
+    dep = dep[dep["domain"] == "IMD"]
+    weight = dep["population"].where(dep["population"] > 0, 1.0)
+    return pd.DataFrame([{"domain": "IMD", "mean_rank": float((dep["rank"] * weight).sum() / weight.sum()),
+                          "most_deprived_20_share": float((dep["decile"] <= 2).mean())}])
+
+
 def ward_summary(lsoa_dep: pd.DataFrame, best_fit: pd.DataFrame) -> pd.DataFrame:
     """Per ward and domain: LSOA count, population, weighted mean rank, most-deprived-20% count and share.
 

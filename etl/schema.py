@@ -86,6 +86,16 @@ TABLES: tuple[Table, ...] = (
         ("decile", "INTEGER", "National decile (1 = most deprived 10%)"),
         ("population", "DOUBLE", "Mid-2015 population (IoD2019 File 6), the weight for ward figures"),
     ], ("lsoa_code", "domain")),
+    _t("england_population", "England's residents by dimension and category, from national files, for comparison.", [
+        ("dimension", "VARCHAR", "Dimension (as in ward_population)"),
+        ("category", "VARCHAR", "Category label"),
+        ("persons", "DOUBLE", "Usual residents in England"),
+    ], ("dimension", "category")),
+    _t("england_deprivation", "England's reference values per deprivation domain (only from complete national files).", [
+        ("domain", "VARCHAR", "IMD or one of the seven domains"),
+        ("mean_rank", "DOUBLE", "Population-weighted mean rank over England's LSOAs"),
+        ("most_deprived_20_share", "DOUBLE", "Share of England's LSOAs in deciles 1–2 (0.2 by construction)"),
+    ], ("domain",)),
     _t("ward_deprivation", "Deprivation summarised per ward and domain from its best-fit LSOAs.", [
         ("ward_code", "VARCHAR", "Ward"),
         ("domain", "VARCHAR", "IMD or one of the seven domains"),

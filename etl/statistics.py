@@ -124,10 +124,19 @@ def _reassign(long: pd.DataFrame, spec: StatisticsSpec, areas: gpd.GeoDataFrame,
     return pd.concat([kept, *rows], ignore_index=True)
 
 
-def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame) -> tuple[pd.DataFrame, SourceReport]:
+def england_totals(frame: pd.DataFrame, spec: StatisticsSpec) -> pd.DataFrame:
+    """Persons per category over every English area of a national file (codes starting E), for comparison."""
+    english = frame[frame[spec.code_column].str.strip().str.startswith("E")]
+    long = _wide(english, spec) if spec.layout == "wide" else _long(english, spec)
+    return long.groupby("category", as_index=False)["value"].sum().rename(columns={"value": "persons"})
+
+
+def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame
+                    ) -> tuple[pd.DataFrame, SourceReport, pd.DataFrame | None]:
     """Rows of one statistics file for the borough as long (area_code, category, value).
 
     areas: the borough's small areas at spec.level (code, name, geometry in EPSG:27700).
+    Also returns England's totals per category when the config marks the file `national`.
     """
     report = SourceReport(dataset=spec.dimension, file=spec.file, source=spec.source, data_date=spec.date)
     need = [spec.code_column] + [c for c in (spec.name_column, spec.category_column, spec.value_column,
@@ -144,6 +153,7 @@ def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame) -> tuple[pd.D
         later = ~in_borough & stem.isin(prefixes)
         names = dict(zip(codes[later], frame.loc[later, spec.name_column], strict=False))
         in_borough = in_borough | later
+    england = england_totals(frame, spec) if spec.national else None
     frame = frame[in_borough.values]
     if frame.empty:
         raise InputError(spec.file, f"no row has a {spec.level.upper()} code of the borough "
@@ -162,4 +172,4 @@ def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame) -> tuple[pd.D
         report.notes.append(f"{len(absent)} {spec.level.upper()}(s) of the borough have no rows in this file: "
                             f"{', '.join(absent[:10])}{' …' if len(absent) > 10 else ''}.")
     report.rows_loaded = len(frame)
-    return long[["area_code", "category", "value"]], report
+    return long[["area_code", "category", "value"]], report, england

@@ -276,3 +276,61 @@ def _borough_totals(version: tuple, flt: EngagementFilter) -> dict:
 def borough_totals(flt: EngagementFilter = EngagementFilter()) -> dict:
     """Borough-wide responses, distinct respondents, and responses not placed in a ward (raw counts)."""
     return _borough_totals(_version(), flt)
+
+
+# --- references and provenance for profiles -------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def _england(version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (_query("SELECT dimension, category, persons FROM england_population"),
+            _query("SELECT domain, mean_rank, most_deprived_20_share FROM england_deprivation"))
+
+
+def england() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """England's residents by dimension/category and England's deprivation reference (empty if not loaded)."""
+    return _england(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _provenance(version: tuple) -> pd.DataFrame:
+    return _query("""
+        SELECT s.dataset, s.source, s.data_date, s.file FROM load_sources s
+        WHERE s.run_id = (SELECT run_id FROM load_runs ORDER BY started_at DESC LIMIT 1)
+        UNION ALL
+        SELECT dimension, source, data_date, file FROM datasets""")
+
+
+def provenance() -> pd.DataFrame:
+    """Source and reference date of every dataset of the latest load (dataset, source, data_date, file)."""
+    return _provenance(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_values(version: tuple, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import indicators
+
+    england_population, england_deprivation = england()
+    return indicators.ward_indicators(list(wards()["ward_code"]), population(), ward_deprivation(), assets(),
+                                      ward_engagement(flt), policy,
+                                      indicators.england_values(england_population, england_deprivation))
+
+
+def indicator_values(flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """Every registry indicator for every ward, the borough and England (geo.indicators), cached per filter."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _indicator_values(_version(), flt, policy or DisclosurePolicy.from_env())
+
+
+def profile_inputs(flt: EngagementFilter = EngagementFilter()):
+    """Everything a ward profile is built from (geo.profile.ProfileInputs), from the cached tables."""
+    from geo.disclosure import DisclosurePolicy
+    from geo.profile import ProfileInputs
+
+    policy = DisclosurePolicy.from_env()
+    england_population, england_deprivation = england()
+    return ProfileInputs(
+        wards=wards(), population=population(), deprivation=ward_deprivation(), lsoa_deprivation=lsoa_deprivation(),
+        assets=assets(), engagement=ward_engagement(flt), provenance=provenance(),
+        england_population=england_population, england_deprivation=england_deprivation,
+        policy=policy, precomputed_values=indicator_values(flt, policy))

@@ -52,13 +52,11 @@ def run_etl(args: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[
     return time.perf_counter() - t, done
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0–100) by linear interpolation between the nearest ranks."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1] if 0 < q < 100 else (
-        ordered[0] if q <= 0 else ordered[-1])
+def percentile(values: Sequence[float], q: int) -> float:
+    """The q-th percentile (1–99) by linear interpolation between the nearest ranks."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:

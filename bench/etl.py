@@ -22,10 +22,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
 # This script is named etl.py, like the package: put the project root first so `etl` is the package.
-sys.path[0] = str(ROOT)
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench.common import OUT, shared_data_available, thurrock_toml  # noqa: E402
 from etl import duck  # noqa: E402
 from etl.build import build  # noqa: E402
 from etl.config import load_config  # noqa: E402
@@ -33,9 +33,7 @@ from etl.postcodes import PostcodeDirectory, normalise, place_postcodes  # noqa:
 
 
 def _config(out: Path, responses: int) -> Path:
-    text = (ROOT / "examples" / "thurrock.toml").read_text(encoding="utf-8")
-    text = text.replace("../../shared/data", str(ROOT.parent / "shared" / "data"))
-    text = re.sub(r"generated/thurrock-engagement", f"engagement-{responses}", text)
+    text = re.sub(r"generated/thurrock-engagement", f"engagement-{responses}", thurrock_toml())
     text = re.sub(r"responses = \d+", f"responses = {responses}", text)
     path = out / f"thurrock-{responses}.toml"
     path.write_text(text, encoding="utf-8")
@@ -45,9 +43,9 @@ def _config(out: Path, responses: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responses", type=int, default=1_000_000)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    if not (ROOT.parent / "shared" / "data").is_dir():
+    if not shared_data_available():
         sys.exit("../shared/data not found: this benchmark needs the real Thurrock files")
     args.out.mkdir(parents=True, exist_ok=True)
     config = load_config(_config(args.out, args.responses))

@@ -91,7 +91,7 @@ TABLES: tuple[Table, ...] = (
         ("category", "VARCHAR", "Category label"),
         ("persons", "DOUBLE", "Usual residents in England"),
     ], ("dimension", "category")),
-    _t("england_deprivation", "England's reference values per deprivation domain (only from complete national files).", [
+    _t("england_deprivation", "England's reference values per deprivation domain (complete national files only).", [
         ("domain", "VARCHAR", "IMD or one of the seven domains"),
         ("mean_rank", "DOUBLE", "Population-weighted mean rank over England's LSOAs"),
         ("most_deprived_20_share", "DOUBLE", "Share of England's LSOAs in deciles 1–2 (0.2 by construction)"),

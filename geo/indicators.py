@@ -16,7 +16,10 @@ import pandas as pd
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy, protect_counts, safe_rate
 
 BOROUGH = "Borough"
+ENGLAND = "England"
 NON_MINORITY = "White British"
+#: Which load_sources dataset carries an indicator's source and date, when not a census dimension.
+PROVENANCE_DATASET = {"deprivation": "imd", "engagement": "responses", "assets": "assets"}
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,20 @@ class Indicator:
     dataset: str  # dimension in `datasets`, or 'deprivation', 'assets', 'engagement'
     higher_is_better: bool | None
     decimals: int = 1
+    similarity: bool = False  # part of the documented set used to find similar wards
 
-    def format(self, value: float) -> str:
+    def provenance(self, sources: pd.DataFrame) -> tuple[str, str]:
+        """(source, reference date) from the database's provenance table (dataset, source, data_date)."""
+        key = PROVENANCE_DATASET.get(self.dataset, self.dataset)
+        hit = sources[sources["dataset"] == key]
+        if hit.empty:
+            return "", ""
+        row = hit.iloc[-1]
+        return str(row["source"] or ""), str(row["data_date"] or "")
+
+    def format(self, value: float, missing: str = "hidden or n/a") -> str:
         if pd.isna(value):
-            return "hidden or n/a"
+            return missing
         suffix = "%" if self.unit == "%" else ""
         return f"{value:,.{self.decimals}f}{suffix}"
 
@@ -39,15 +52,18 @@ class Indicator:
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("residents", "Residents", "people", "Usual residents, apportioned from LSOAs to wards", "age", None, 0),
     Indicator("pct_under_16", "Children (aged 15 and under)", "%", "Residents aged 0–15 ÷ residents × 100", "age",
-              None),
-    Indicator("pct_65_plus", "Older people (65 and over)", "%", "Residents aged 65+ ÷ residents × 100", "age", None),
+              None, similarity=True),
+    Indicator("pct_65_plus", "Older people (65 and over)", "%", "Residents aged 65+ ÷ residents × 100", "age", None,
+              similarity=True),
     Indicator("pct_minority_ethnic", "Ethnic groups other than White British", "%",
-              "Residents not White British ÷ residents × 100 (Census 2011 ethnic group)", "ethnicity", None),
+              "Residents not White British ÷ residents × 100 (Census 2011 ethnic group)", "ethnicity", None,
+              similarity=True),
     Indicator("imd_mean_rank", "Average deprivation rank", "rank of 32,844",
               "Population-weighted mean of the national IMD 2019 rank of the ward's LSOAs (1 = most deprived)",
-              "deprivation", True, 0),
+              "deprivation", True, 0, similarity=True),
     Indicator("pct_lsoas_most_deprived", "Neighbourhoods in England's most deprived 20%", "%",
-              "LSOAs in IMD 2019 deciles 1–2 ÷ LSOAs in the ward × 100", "deprivation", False, 0),
+              "LSOAs in IMD 2019 deciles 1–2 ÷ LSOAs in the ward × 100", "deprivation", False, 0,
+              similarity=True),
     Indicator("assets_per_1000", "Community assets per 1,000 residents", "per 1,000 residents",
               "Community groups and places in the ward ÷ residents × 1,000", "assets", True, 2),
     Indicator("responses_per_1000", "Responses per 1,000 residents", "per 1,000 residents",
@@ -83,12 +99,34 @@ def residents(population: pd.DataFrame) -> pd.Series:
     return population[population["dimension"] == dim].groupby("ward_code")["persons"].sum()
 
 
+def england_values(england_population: pd.DataFrame | None, england_deprivation: pd.DataFrame | None) -> pd.Series:
+    """England's value of each indicator the national reference files allow (others absent)."""
+    out = {}
+    pop = england_population if england_population is not None else pd.DataFrame(columns=["dimension"])
+    for dimension, key, categories, exclude in (("age", "pct_under_16", ["0-15"], None),
+                                                ("age", "pct_65_plus", ["65+"], None),
+                                                ("ethnicity", "pct_minority_ethnic", None, [NON_MINORITY])):
+        d = pop[pop["dimension"] == dimension]
+        if d.empty:
+            continue
+        mask = d["category"].isin(categories) if categories else ~d["category"].isin(exclude)
+        out[key] = d.loc[mask, "persons"].sum() / d["persons"].sum() * 100
+    dep = england_deprivation if england_deprivation is not None else pd.DataFrame(columns=["domain"])
+    imd = dep[dep["domain"] == "IMD"]
+    if not imd.empty:
+        out["imd_mean_rank"] = float(imd["mean_rank"].iloc[0])
+        out["pct_lsoas_most_deprived"] = float(imd["most_deprived_20_share"].iloc[0]) * 100
+    return pd.Series(out, dtype=float)
+
+
 def ward_indicators(ward_codes: list[str], population: pd.DataFrame, deprivation: pd.DataFrame,
                     assets: pd.DataFrame, engagement: pd.DataFrame,
-                    policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """Every registry indicator for every ward, plus a 'Borough' row; NaN where data are absent or hidden.
+                    policy: DisclosurePolicy = DEFAULT_POLICY,
+                    england: pd.Series | None = None) -> pd.DataFrame:
+    """Every registry indicator for every ward, a 'Borough' row and, if given, an 'England' row.
 
-    engagement: ward_code, responses, respondents (raw counts from the data-access module).
+    NaN where data are absent or hidden. engagement: ward_code, responses, respondents (raw
+    counts from the data-access module); england: from `england_values`.
     """
     out = pd.DataFrame(index=pd.Index(list(ward_codes) + [BOROUGH], name="ward_code"))
     pop = residents(population).reindex(ward_codes, fill_value=0.0)
@@ -103,14 +141,18 @@ def ward_indicators(ward_codes: list[str], population: pd.DataFrame, deprivation
     if not imd.empty:
         out["imd_mean_rank"] = _with_borough(imd["mean_rank"] * imd["population"], imd["population"], 1)
         out["pct_lsoas_most_deprived"] = _with_borough(imd["most_deprived_20_count"], imd["lsoa_count"], 100)
-    counts = assets.groupby("ward_code").size().reindex(ward_codes, fill_value=0)
-    out["assets_per_1000"] = _with_borough(counts.astype(float), pop, 1000)
+    if not assets.empty:  # no asset map loaded is not the same as no assets
+        counts = assets.groupby("ward_code").size().reindex(ward_codes, fill_value=0)
+        out["assets_per_1000"] = _with_borough(counts.astype(float), pop, 1000)
     eng = engagement.set_index("ward_code").reindex(ward_codes).fillna(0)
     for kind in ("responses", "respondents"):
         protected = protect_counts(eng[kind], policy, total=True).rename({"Total": BOROUGH})
         base = pd.concat([pop, pd.Series({BOROUGH: pop.sum()})])
         out[f"{kind}_per_1000"] = safe_rate(protected, base, 1000, policy)
-    return out.reindex(columns=[i.key for i in INDICATORS])
+    out = out.reindex(columns=[i.key for i in INDICATORS])
+    if england is not None and not england.empty:
+        out.loc[ENGLAND] = england.reindex(out.columns)
+    return out
 
 
 def compare_to_borough(values: pd.DataFrame, tolerance: float = 0.1) -> pd.DataFrame:
@@ -119,6 +161,7 @@ def compare_to_borough(values: pd.DataFrame, tolerance: float = 0.1) -> pd.DataF
     Similar means within ±tolerance (10%) of the borough value: a plain rule a councillor
     can check by eye, stated on every page that uses it.
     """
+    values = values.drop(index=ENGLAND, errors="ignore")
     borough = values.loc[BOROUGH]
     out = pd.DataFrame(index=values.index, columns=values.columns, dtype=object)
     for ind in INDICATORS:

@@ -1,12 +1,11 @@
 """Participation: how much each ward takes part, and who takes part compared with who lives here."""
 
-import plotly.express as px
 import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
 import ui
-from geo import indicators, maps
+from geo import charts, indicators, maps
 from geo import participation as gp
 from geo.disclosure import DisclosurePolicy
 
@@ -51,16 +50,10 @@ if not available:
 else:
     dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get)
     rep = gp.representation(population, da.respondent_groups(dimension, flt), dimension, policy)
-    shares = rep[rep["kind"] == "group"].melt(id_vars="group", value_vars=["respondent_share", "resident_share"],
-                                               var_name="Who", value_name="Percent")
-    shares["Who"] = shares["Who"].map({"respondent_share": "Respondents who stated a group",
-                                       "resident_share": "Residents"})
     chart, tab = st.columns([2, 3])
-    fig = px.bar(shares, x="Percent", y="group", color="Who", barmode="group", orientation="h",
-                 color_discrete_sequence=maps.CATEGORY_COLOURS,
-                 labels={"Percent": "% of respondents who stated a group / % of residents", "group": ""})
-    fig.update_layout(height=140 + 34 * (len(shares) // 2), margin=dict(l=0, r=0, t=10, b=0),
-                      legend_title_text="", yaxis={"autorange": "reversed"})
+    fig = charts.grouped_bars(rep[rep["kind"] == "group"], "group",
+                              {"Respondents who stated a group": "respondent_share", "Residents": "resident_share"},
+                              "% of respondents who stated a group / % of residents")
     chart.plotly_chart(fig, width="stretch")
     with tab:
         ui.table(gp.representation_table(rep, labels[dimension], policy))

@@ -334,3 +334,59 @@ def profile_inputs(flt: EngagementFilter = EngagementFilter()):
         assets=assets(), engagement=ward_engagement(flt), provenance=provenance(),
         england_population=england_population, england_deprivation=england_deprivation,
         policy=policy, precomputed_values=indicator_values(flt, policy))
+
+
+# --- one ward's engagement over time, by activity and by channel (aggregated, raw counts) ----
+
+@st.cache_data(show_spinner=False)
+def _ward_quarterly(version: tuple, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    return _query(f"""
+        SELECT r.ward_code, year(r.submitted_at)::VARCHAR || ' Q' || quarter(r.submitted_at)::VARCHAR AS quarter,
+               count(*) AS responses, count(DISTINCT {_RESPONDENT}) AS respondents
+        FROM responses r JOIN activities a USING (activity_id)
+        WHERE r.ward_code IS NOT NULL AND {where}
+        GROUP BY ALL ORDER BY r.ward_code, quarter""", params)
+
+
+def ward_quarterly(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Responses and distinct respondents per ward of residence and calendar quarter ('2025 Q4'), raw counts.
+
+    A person who took part in two quarters counts in each (geo.ward_engagement protects these).
+    """
+    return _ward_quarterly(_version(), flt)
+
+
+@st.cache_data(show_spinner=False)
+def _ward_activities(version: tuple, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    return _query(f"""
+        SELECT r.ward_code, r.activity_id, count(*) AS responses
+        FROM responses r JOIN activities a USING (activity_id)
+        WHERE r.ward_code IS NOT NULL AND {where}
+        GROUP BY ALL ORDER BY r.ward_code, r.activity_id""", params)
+
+
+def ward_activities(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Responses per ward of residence and activity, for activities with at least one (raw counts)."""
+    return _ward_activities(_version(), flt)
+
+
+@st.cache_data(show_spinner=False)
+def _ward_channels(version: tuple, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    return _query(f"""
+        SELECT r.ward_code, coalesce(r.channel, 'not recorded') AS channel,
+               count(DISTINCT {_RESPONDENT}) AS respondents
+        FROM responses r JOIN activities a USING (activity_id)
+        WHERE r.ward_code IS NOT NULL AND {where}
+        GROUP BY ALL ORDER BY r.ward_code, channel""", params)
+
+
+def ward_channels(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Distinct respondents per ward of residence and channel (raw counts).
+
+    A person who used two channels counts under each, so a ward's channels add up to more
+    than its people taking part.
+    """
+    return _ward_channels(_version(), flt)

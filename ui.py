@@ -23,9 +23,13 @@ def header(title: str, intro: str) -> dict:
     """Title, one-line purpose, and a plain warning when the data are synthetic. Returns meta."""
     meta = da.meta()
     st.title(title)
-    if meta["synthetic"]:
-        st.warning("**Synthetic data.** These figures describe an invented borough (or invented engagement) "
-                   "made by Wardscope's demo generator. They are not real people or real responses.", icon="⚠️")
+    if meta["synthetic"] and meta.get("synthetic_scope") == "engagement":
+        st.warning("**Synthetic data.** The engagement figures (activities and responses) are invented by "
+                   "Wardscope's demo generator for real postcodes; they are not real responses. Boundaries, census "
+                   "and deprivation figures are real.", icon="⚠️")
+    elif meta["synthetic"]:
+        st.warning("**Synthetic data.** These figures describe an invented borough made by Wardscope's demo "
+                   "generator. They are not real people or real responses.", icon="⚠️")
     st.caption(f"{intro} — {meta['council']}, database built {meta['built_at'][:10]}.")
     return meta
 

@@ -404,7 +404,10 @@ def _write_run(con, config: Config, run_id: str, started: datetime, reports: lis
 
 
 def _write_meta(con, config: Config, directory: PostcodeDirectory) -> None:
+    scope = "all" if config.synthetic and (config.engagement is None or config.engagement.synthetic is None) \
+        else "engagement" if config.synthetic else "none"
     meta = {"council": config.council_name, "lad_code": config.lad_code, "synthetic": json.dumps(config.synthetic),
+            "synthetic_scope": scope,
             "schema_version": str(SCHEMA_VERSION), "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "postcode_source": directory.source}
     if config.engagement is not None:

@@ -171,3 +171,10 @@ def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> g
 
 
 __all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points"]
+
+
+def clicked_ward(state: dict | None) -> str | None:
+    """The ward_code of the feature last clicked on a map, from st_folium's 'last_active_drawing'."""
+    feature = (state or {}).get("last_active_drawing") or {}
+    code = (feature.get("properties") or {}).get("ward_code")
+    return str(code) if code else None

@@ -203,3 +203,17 @@ def neighbours(wards: gpd.GeoDataFrame, code: str) -> gpd.GeoDataFrame:
         return wards.iloc[0:0]
     box = focus.iloc[0].buffer(0.002)
     return wards[wards.intersects(box)]
+
+
+def compare_wards(values: pd.DataFrame, first: str, second: str, names: dict[str, str]) -> pd.DataFrame:
+    """Side-by-side headline indicators of two wards, with the borough and which is higher."""
+    rows = []
+    for ind in indicators.INDICATORS:
+        if ind.key not in values or values[ind.key].isna().all():
+            continue
+        a, b = values.at[first, ind.key], values.at[second, ind.key]
+        higher = "" if pd.isna(a) or pd.isna(b) or a == b else names[first] if a > b else names[second]
+        rows.append({"Indicator": f"{ind.label} ({ind.unit})", names[first]: ind.format(a),
+                     names[second]: ind.format(b), "Borough": ind.format(values.at[indicators.BOROUGH, ind.key]),
+                     "Higher": higher})
+    return pd.DataFrame(rows)

@@ -14,8 +14,7 @@ policy = DisclosurePolicy.from_env()
 flt = ui.engagement_filter()
 wards = da.wards()
 engagement = da.ward_engagement(flt)
-values = indicators.ward_indicators(wards["ward_code"], da.population(), da.ward_deprivation(), da.assets(),
-                                    engagement, policy)
+values = da.indicator_values(flt, policy)
 responses = gp.protected_ward_counts(wards["ward_code"], engagement, "responses", policy)
 people = gp.protected_ward_counts(wards["ward_code"], engagement, "respondents", policy)
 
@@ -37,7 +36,7 @@ with left:
     fmap = maps.choropleth(frame, chosen.key, f"{chosen.label} ({chosen.unit})",
                            {"ward_name": "Ward", "shown": chosen.label}, decimals=chosen.decimals,
                            missing_label=f"hidden (fewer than {policy.threshold}) or no data")
-    clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_object_clicked_tooltip"],
+    clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_active_drawing"],
                         key="overview_map")
 with right:
     table = frame[["ward_name", "shown"]].rename(columns={"ward_name": "Ward", "shown": chosen.label})
@@ -45,10 +44,14 @@ with right:
 st.caption(f"{chosen.label}: {chosen.formula}.")
 ui.sources(chosen.dataset)
 
-tooltip = (clicked or {}).get("last_object_clicked_tooltip")
-if tooltip:
-    name = next((n for n in wards["ward_name"] if n in tooltip), None)
-    if name:
-        code = wards.loc[wards["ward_name"] == name, "ward_code"].iloc[0]
-        st.page_link("pages/ward_profile.py", label=f"Open the profile of {name}", query_params={"ward": code},
-                     icon=":material/arrow_forward:")
+st.caption("Click a ward on the map, or choose it below, to open its profile.")
+code = maps.clicked_ward(clicked)
+if code and code != st.session_state.get("overview_opened"):
+    st.session_state["overview_opened"] = code
+    st.switch_page("pages/ward_profile.py", query_params={"ward": code})
+names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+chosen_ward = st.selectbox("Open the profile of", sorted(names, key=names.get), format_func=names.get, index=None,
+                           placeholder="Choose a ward")
+if chosen_ward:
+    st.page_link("pages/ward_profile.py", label=f"Open the profile of {names[chosen_ward]}",
+                 query_params={"ward": chosen_ward}, icon=":material/arrow_forward:")

@@ -37,3 +37,20 @@ def app_env(demo_db, monkeypatch) -> Path:
     """Point the app's data-access module at the demo database."""
     monkeypatch.setenv("WARDSCOPE_DB", str(demo_db))
     return demo_db
+
+
+@pytest.fixture(scope="session")
+def thurrock_db(tmp_path_factory) -> Path:
+    """examples/thurrock.toml built once per session from a copy in a temp folder (generated files stay out
+    of the repository). Skips without ../shared/data, fails instead on CI."""
+    shared = require_shared_data()
+    from etl.build import build
+    from etl.config import load_config
+
+    folder = tmp_path_factory.mktemp("thurrock")
+    text = (ROOT / "examples" / "thurrock.toml").read_text(encoding="utf-8")
+    config = folder / "thurrock.toml"
+    config.write_text(text.replace("../../shared/data", shared.as_posix()), encoding="utf-8")
+    db = folder / "thurrock.duckdb"
+    build(load_config(config), db, say=lambda _message: None)
+    return db

@@ -45,17 +45,10 @@ def lad_age_total(age: pd.DataFrame, lad_name: str) -> float:
 
 # -- Thurrock, from the example config -------------------------------------------------------
 @pytest.fixture(scope="module")
-def thurrock(tmp_path_factory) -> Path:
-    """Build examples/thurrock.toml once, from a copy in a temp folder so generated files stay out of the repo."""
-    folder = tmp_path_factory.mktemp("thurrock")
-    text = (ROOT / "examples" / "thurrock.toml").read_text(encoding="utf-8")
-    assert "../../shared/data" in text
-    config = folder / "thurrock.toml"
-    config.write_text(text.replace("../../shared/data", SHARED.as_posix()), encoding="utf-8")
-    db = folder / "thurrock.duckdb"
-    run(config, db)
-    assert (folder / "generated" / "thurrock-engagement" / "responses.csv").exists()
-    return db
+def thurrock(thurrock_db) -> Path:
+    """examples/thurrock.toml, built once per session (tests/conftest.py)."""
+    assert (thurrock_db.parent / "generated" / "thurrock-engagement" / "responses.csv").exists()
+    return thurrock_db
 
 
 def test_thurrock_has_exactly_20_wards(thurrock):

@@ -390,3 +390,52 @@ def ward_channels(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     than its people taking part.
     """
     return _ward_channels(_version(), flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _ward_representation(version: tuple, ward_code: str, dimension: str, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import ward_engagement
+
+    return ward_engagement.representation(population(), respondent_groups(dimension, flt), ward_code, dimension,
+                                          policy)
+
+
+def ward_representation(ward_code: str, dimension: str, flt: EngagementFilter = EngagementFilter(),
+                        policy=None) -> pd.DataFrame:
+    """geo.ward_engagement.representation for one ward, cached: its multiple-testing step is slow (~0.15 s)."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _ward_representation(_version(), ward_code, dimension, flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _ward_profile(version: tuple, ward_code: str, flt: EngagementFilter):
+    from geo.profile import build_profile
+
+    return build_profile(profile_inputs(flt), ward_code)
+
+
+def ward_profile(ward_code: str, flt: EngagementFilter = EngagementFilter()):
+    """geo.profile.build_profile for one ward, cached per ward and filter (the page and exports share it)."""
+    return _ward_profile(_version(), ward_code, flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _ward_participation(version: tuple, ward_code: str, flt: EngagementFilter, policy, last_day: date) -> dict:
+    from geo import ward_engagement as we
+
+    trend = we.quarterly_trend(ward_quarterly(flt), ward_code, population(), policy, flt.start, last_day)
+    reached = we.activities_reached(ward_activities(flt), activities(), ward_code, policy)
+    mix = we.channel_mix(ward_channels(flt), ward_engagement(flt), ward_code, policy)
+    return {"trend": trend, "reached": reached, "outcomes": we.outcome_share(reached, as_of=last_day), "channels": mix}
+
+
+def ward_participation(ward_code: str, flt: EngagementFilter = EngagementFilter(), policy=None) -> dict:
+    """Quarterly trend, activities reached, outcome share and channel mix of one ward (geo.ward_engagement), cached.
+
+    Counts up to the filter's end date, or the database's build date.
+    """
+    from geo.disclosure import DisclosurePolicy
+
+    last_day = flt.end or date.fromisoformat(meta()["built_at"][:10])
+    return _ward_participation(_version(), ward_code, flt, policy or DisclosurePolicy.from_env(), last_day)

@@ -52,6 +52,18 @@ def run_etl(args: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[
     return time.perf_counter() - t, done
 
 
+def code_version() -> str:
+    """The commit measured, and how many files differ from it (benchmarks run on the working tree)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"git {sha}" + (f" + {len(dirty)} modified file(s)" if dirty else "")
+
+
 def percentile(values: Sequence[float], q: int) -> float:
     """The q-th percentile (1–99) by linear interpolation between the nearest ranks."""
     if len(values) == 1:

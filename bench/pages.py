@@ -36,6 +36,7 @@ from bench.common import (  # noqa: E402
     OUT,
     ROOT,
     SHARED_MISSING,
+    code_version,
     england_toml,
     format_table,
     percentile,
@@ -97,9 +98,11 @@ def _profile_rows(profiler: cProfile.Profile, top: int) -> dict:
 
 def measure(ward: str, runs: int, profile_top: int, timeout: float) -> dict:
     """Run the page cold once and warm `runs` times in this (fresh) process; WARDSCOPE_DB is set by the caller."""
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
+    config.set_option("client.showErrorDetails", "full")  # the real error in at.exception, not a redacted one
     at = AppTest.from_file(str(PAGE), default_timeout=timeout)
     at.query_params["ward"] = ward
     t = time.perf_counter()
@@ -140,9 +143,7 @@ def _measure_in_subprocess(db: Path, ward: str, args: argparse.Namespace) -> dic
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", "--ward", ward, "--runs", str(args.runs),
          "--profile", str(args.profile), "--timeout", str(args.timeout)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "WARDSCOPE_DB": str(db),
-                                                # the real error text in at.exception, not the redacted one
-                                                "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "full"})
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "WARDSCOPE_DB": str(db)})
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_MARK)]
     if done.returncode != 0 or not lines:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
@@ -257,6 +258,7 @@ def main() -> None:
 
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
+    print(f"Ward profile page benchmark on {code_version()}, Python {sys.version.split()[0]}", flush=True)
     dbs = [db for db in (Database("demo", "demo (synthetic borough)", True, False),
                          Database("thurrock", "Thurrock", True, True),
                          Database("england", "England (all wards)", False, True)) if db.key in args.only]

@@ -2,11 +2,13 @@
 
     python -m etl build --config examples/thurrock.toml --db data/thurrock.duckdb
     python -m etl demo --db data/wardscope.duckdb
+    python -m etl profiles --db data/thurrock.duckdb --out profiles/ [--format html,pdf] [--ward CODE]
 
 `build` loads a council's real files described by a TOML config (docs/data-contract.md);
 `demo` generates a synthetic borough with etl/synth.py and loads it the same way.
 Both write a new database file and publish it atomically: if anything fails, the
-database already at --db is left exactly as it was.
+database already at --db is left exactly as it was. `profiles` writes a one-page A4 profile
+of every ward (HTML and/or PDF), indicators.csv and index.html from a published database.
 """
 
 from __future__ import annotations
@@ -33,11 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--responses", type=int, default=24_000, help="number of synthetic responses")
     d.add_argument("--inputs", type=Path, default=None,
                    help="folder for the generated input files (default: demo-inputs beside the database)")
+    p = sub.add_parser("profiles", help="write printable ward profiles (HTML/PDF), indicators.csv and index.html")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default {DEFAULT_DB})")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the profiles to (created if needed)")
+    p.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default html,pdf)")
+    p.add_argument("--ward", action="append", default=None, metavar="CODE",
+                   help="only this ward (repeat for more; default every ward)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "profiles":
+        from etl.profiles import run
+
+        return run(args.db, args.out, args.format, args.ward)
     from etl.build import build
     from etl.config import load_config
 

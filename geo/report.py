@@ -30,6 +30,7 @@ import html
 import io
 import math
 import re
+import textwrap
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -44,8 +45,12 @@ FOCUS_FILL = "#3b528b"
 OUTLINE = "#333333"
 MAP_ATTRIBUTION = "Contains OS data © Crown copyright and database right 2014"
 BNG = "EPSG:27700"
-SYNTHETIC_WARNING = ("Synthetic data. These figures describe an invented borough (or invented engagement) made by "
-                     "Wardscope's demo generator. They are not real people or real responses.")
+#: The synthetic-data notice, as on the app's pages (ui.header): whole borough, or engagement only.
+SYNTHETIC_WARNING = ("Synthetic data.", "These figures describe an invented borough made by Wardscope's demo "
+                     "generator. They are not real people or real responses.")
+SYNTHETIC_ENGAGEMENT_WARNING = ("Synthetic data.", "The engagement figures (activities and responses) are invented by "
+                                "Wardscope's demo generator for real postcodes; they are not real responses. "
+                                "Boundaries, census and deprivation figures are real.")
 COMPOSITION_TITLES = {"age": "Age", "ethnicity": "Ethnic group", "sex": "Sex", "disability": "Disability"}
 
 
@@ -70,6 +75,7 @@ def ward_map_png(wards: gpd.GeoDataFrame, code: str, width_px: int = 600, height
     drawn as given (true proportions, exact scale bar); a geographic CRS is projected to
     EPSG:27700 first. Only the ward and wards within the frame are drawn; no basemap.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
     from shapely.geometry import box
@@ -105,19 +111,32 @@ def ward_map_png(wards: gpd.GeoDataFrame, code: str, width_px: int = 600, height
     ax.set_aspect("equal")
 
     if "ward_name" in frame:
-        inner = box(view[0] + 0.06 * 2 * half_w, view[1] + 0.1 * 2 * half_h,
-                    view[2] - 0.06 * 2 * half_w, view[3] - 0.06 * 2 * half_h)
-        for _, row in around.iterrows():
-            part = row.geometry.intersection(inner)
+        # Labels keep clear of the edges and of the scale bar (bottom left) and credit (bottom right).
+        inner = box(view[0] + 0.06 * 2 * half_w, view[1] + 0.16 * 2 * half_h,
+                    view[2] - 0.06 * 2 * half_w, view[3] - 0.05 * 2 * half_h)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        placed = []
+
+        def label(x: float, y: float, text: str, **style) -> None:
+            """Draw a label unless it would overlap one already drawn."""
+            artist = ax.text(x, y, textwrap.fill(text, 16), ha="center", va="center", linespacing=1.0, **style)
+            extent = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+            if any(extent.overlaps(other) for other in placed):
+                artist.remove()
+            else:
+                placed.append(extent)
+
+        pt = focus.geometry.iloc[0].intersection(inner).representative_point() \
+            if focus.geometry.iloc[0].intersects(inner) else focus.geometry.iloc[0].representative_point()
+        label(pt.x, pt.y, str(focus["ward_name"].iloc[0]), fontsize=8.5, fontweight="bold", color="white",
+              bbox={"boxstyle": "round,pad=0.2", "facecolor": FOCUS_FILL, "edgecolor": "none"})
+        parts = [(row.geometry.intersection(inner), str(row["ward_name"])) for _, row in around.iterrows()]
+        for part, name in sorted(parts, key=lambda p: -p[0].area):  # larger areas have first claim on space
             if part.is_empty or part.area < 0.01 * (2 * half_w) * (2 * half_h):
                 continue
             pt = part.representative_point()
-            ax.text(pt.x, pt.y, str(row["ward_name"]), ha="center", va="center", fontsize=7, color="#222222",
-                    wrap=True)
-        pt = focus.geometry.iloc[0].representative_point()
-        ax.text(pt.x, pt.y, str(focus["ward_name"].iloc[0]), ha="center", va="center", fontsize=9,
-                fontweight="bold", color="white",
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": FOCUS_FILL, "edgecolor": "none", "alpha": 0.9})
+            label(pt.x, pt.y, name, fontsize=6.5, color="#222222",
+                  bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
 
     # Scale bar (metres, exact in EPSG:27700) and a north note, bottom left.
     length = _nice_length(0.25 * 2 * half_w)
@@ -190,8 +209,8 @@ def _bar(ward: float | None, borough: float | None, scale: float, width: int = 6
         parts.append(f'<rect x="0" y="1.5" width="{min(ward / scale, 1) * width:.1f}" height="6" '
                      f'fill="{FOCUS_FILL}"/>')
     if borough is not None and pd.notna(borough) and scale > 0:
-        x = min(borough / scale, 1) * width
-        parts.append(f'<rect x="{max(x - 0.75, 0):.1f}" y="0" width="1.5" height="{height}" fill="#000"/>')
+        x = min(max(borough / scale * width - 0.75, 0), width - 1.5)
+        parts.append(f'<rect x="{x:.1f}" y="0" width="1.5" height="{height}" fill="#000"/>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -206,15 +225,12 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[tuple[str, str]]], cls: 
 
 
 def _composition_html(title: str, table: pd.DataFrame, policy: DisclosurePolicy) -> str:
+    """One composition without its Total row (the ward's residents are in the headline table)."""
     groups = table[table["Group"] != "Total"]
     scale = float(np.nanmax([groups["Ward %"].max(skipna=True), groups["Borough %"].max(skipna=True), 1.0]))
-    rows = []
-    for _, r in table.iterrows():
-        total = r["Group"] == "Total"
-        rows.append([(_e(r["Group"]), "total" if total else ""),
-                     (_e(format_count(r["Residents"], policy)), "num count"),
-                     (_e(_pct(r["Ward %"]) or "hidden"), "num"), (_e(_pct(r["Borough %"])), "num"),
-                     ("" if total else _bar(r["Ward %"], r["Borough %"], scale), "barcell")])
+    rows = [[(_e(r["Group"]), ""), (_e(format_count(r["Residents"], policy)), "num count"),
+             (_e(_pct(r["Ward %"]) or "hidden"), "num"), (_e(_pct(r["Borough %"])), "num"),
+             (_bar(r["Ward %"], r["Borough %"], scale), "barcell")] for _, r in groups.iterrows()]
     return (f'<div class="block"><h3>{_e(title)}</h3>'
             + _table(["Group", "Residents", "Ward %", "Borough %", ""], rows, "comp", align="lrrrl") + "</div>")
 
@@ -232,6 +248,17 @@ def _assets_html(assets: pd.DataFrame) -> tuple[str, float]:
     head = ["Category", "Ward", "Borough"]
     return (f'<div class="block">{title}' + _table(head + head, rows, "assets", align="lrrlrr") + "</div>",
             half + 2.5)
+
+
+def _balance(blocks: list[tuple[str, float]]) -> tuple[list[str], list[str]]:
+    """Split blocks between two columns, each keeping reading order, so the longer column is as short as can be."""
+    best, best_height = 0, float("inf")
+    for mask in range(2 ** len(blocks)):
+        sides = [sum(h for i, (_, h) in enumerate(blocks) if (mask >> i) & 1 == side) for side in (0, 1)]
+        if mask & 1 == 0 and max(sides) < best_height:  # the first block always opens the left column
+            best, best_height = mask, max(sides)
+    return ([b for i, (b, _) in enumerate(blocks) if not (best >> i) & 1],
+            [b for i, (b, _) in enumerate(blocks) if (best >> i) & 1])
 
 
 def _headline_html(headline: pd.DataFrame) -> str:
@@ -262,7 +289,7 @@ def _sources_html(profile: Profile) -> str:
     return "<ul class='sources'>" + "".join(lines) + "</ul>"
 
 
-BASE_FONT_PT = 7.2
+BASE_FONT_PT = 7.0
 CSS = """
 @page { size: A4; margin: 12mm; }
 * { box-sizing: border-box; }
@@ -309,6 +336,13 @@ footer p { margin: 0.4mm 0; }
 """
 
 
+def synthetic_notice(meta: dict) -> tuple[str, str] | None:
+    """(bold lead, text) of the synthetic-data warning for this database, or None for real data."""
+    if not meta.get("synthetic"):
+        return None
+    return SYNTHETIC_ENGAGEMENT_WARNING if meta.get("synthetic_scope") == "engagement" else SYNTHETIC_WARNING
+
+
 def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attribution: str,
                  policy: DisclosurePolicy = DEFAULT_POLICY, engagement_note: str = "All engagement") -> str:
     """The profile as one self-contained HTML page sized for one A4 sheet (inline CSS and images, no JS).
@@ -328,9 +362,9 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
         f'<div class="sub">Ward profile · {_e(council)} · ward code {_e(profile.code)}'
         + (f" · database built {_e(built)}" if built else "") + "</div></header>",
     ]
-    if meta.get("synthetic"):
-        head, rest = SYNTHETIC_WARNING.split(". ", 1)
-        parts.append(f'<div class="warning" role="alert"><b>⚠ {_e(head)}.</b> {_e(rest)}</div>')
+    notice = synthetic_notice(meta)
+    if notice:
+        parts.append(f'<div class="warning" role="alert"><b>⚠ {_e(notice[0])}</b> {_e(notice[1])}</div>')
 
     map_html = ""
     if map_png:
@@ -340,34 +374,35 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
                     f'<div class="caption">{_e(profile.name)} (filled) and the wards around it (outlined).</div>'
                     "</div>")
     summary = "".join(f"<li>{_e(s)}</li>" for s in profile.summary)
-    small = [_composition_html(COMPOSITION_TITLES[d], tables[d], policy) for d in ("sex", "disability") if d in tables]
-    if not small and "age" in tables:  # no sex or disability tables: age fills the space beside the map
-        small = [_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy)]
+    beside = [d for d in ("sex", "disability") if d in tables]
+    if not beside and "age" in tables:  # no sex or disability tables: age fills the space beside the map
+        beside = ["age"]
+    small = [_composition_html(COMPOSITION_TITLES[d], tables[d], policy) for d in beside]
     side = f'<h2>In short</h2><ul>{summary}</ul>' + "".join(small)
     parts.append(f'<section class="top">{map_html}<div class="intro">{side}</div></section>')
 
     parts.append("<h2>Headline indicators</h2>")
     parts.append(_headline_html(tables["headline"]))
-    parts.append('<p class="note">Compared with borough: more than 10% better or worse than the borough value, '
-                 "else similar; blank where higher is neither better nor worse. “hidden or n/a”: too few people "
-                 f"to show safely, or not available. Engagement: {_e(engagement_note)}.</p>")
+    parts.append('<p class="note">Compared with borough: more than 10% better or worse than the borough, else '
+                 "similar; blank where higher is neither better nor worse. “hidden or n/a”: too few people to show "
+                 f"safely, or not available. Engagement: {_e(engagement_note)}.</p>")
 
     blocks: list[tuple[str, float]] = []  # (html, estimated height in table rows)
-    if "age" in tables and not small:
-        blocks.append((_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy), len(tables["age"]) + 2.5))
+    if "age" in tables and "age" not in beside:
+        blocks.append((_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy), len(tables["age"]) + 1.5))
     if "ethnicity" in tables:
         blocks.append((_composition_html(COMPOSITION_TITLES["ethnicity"], tables["ethnicity"], policy),
-                       len(tables["ethnicity"]) + 2.5))
+                       len(tables["ethnicity"]) + 1.5))
     if "deprivation" in tables:
         dep = tables["deprivation"]
         rows = [[(_e(r["Domain"]), "nowrap"), (_e(r["LSOAs in most deprived 20%"]), "num"),
                  (_e(f"{r['Ward average rank']:,.0f}"), "num"), (_e(f"{r['Borough average rank']:,.0f}"), "num")]
                 for _, r in dep.iterrows()]
         blocks.append(('<div class="block"><h3>Deprivation (English Indices of Deprivation 2019)</h3>'
-                       + _table(["Domain", "LSOAs in England's most deprived 20%", "Ward average rank", "Borough average rank"],
+                       + _table(["Domain", "LSOAs in most deprived 20%", "Ward avg rank", "Borough avg rank"],
                                 rows, "dep", align="lrrr")
                        + '<p class="note">Ranks are national among 32,844 LSOAs (1 = most deprived), weighted by '
-                       "population.</p></div>", len(dep) + 4.5))
+                       "population.</p></div>", len(dep) + 5))
     blocks.append(_assets_html(tables["assets"]))
     similar = tables["similar"]
     rows = [[(_e(r["Ward"]), ""), (_e(r["ward_code"]), ""), (_e(f"{r['distance']:.2f}"), "num")]
@@ -376,19 +411,11 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
                    + (_table(["Ward", "Code", "Distance"], rows, align="llr") if rows else "<p>Not enough wards.</p>")
                    + '<p class="note">Nearest to this ward on age, ethnic mix and deprivation (standardised '
                    "indicators, straight-line distance; 0 = identical).</p></div>", len(similar) + 4.5))
-    if "age" in tables and small:
-        blocks.insert(0, (_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy),
-                          len(tables["age"]) + 2.5))
-    columns: tuple[list[str], list[str]] = ([], [])
-    heights = [0.0, 0.0]
-    for block, rows_needed in blocks:  # in reading order, each to the shorter column
-        i = 0 if heights[0] <= heights[1] else 1
-        columns[i].append(block)
-        heights[i] += rows_needed
-    legend = ('<p class="note legend">Bars: ' + _bar(60, None, 100, 24) + " ward share, "
-              + _bar(None, 60, 100, 24) + " borough share (the scale differs between tables). Residents from 1 to 9 "
-              "are shown as “&lt;10”, with other cells hidden so they cannot be worked out from totals.</p>")
-    columns[0 if heights[0] <= heights[1] else 1].append(legend)
+    columns = _balance(blocks)
+    legend = ('<p class="note legend">Bars: ' + _bar(100, None, 100, 16) + " the ward's share, "
+              + _bar(None, 50, 100, 4) + " the borough's share (the scale differs between tables). Residents from 1 "
+              "to 9 are shown as “&lt;10”, with other cells hidden so they cannot be worked out from totals.</p>")
+    columns[1].append(legend)
     parts.append("<h2>Residents, deprivation and community assets</h2>")
     parts.append(f'<div class="cols"><div class="col">{"".join(columns[0])}</div>'
                  f'<div class="col">{"".join(columns[1])}</div></div>')
@@ -398,9 +425,39 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
     parts.append("<p>Printed from Wardscope"
                  + (f" (database built {_e(built)})" if built else "")
                  + ". Every count of people is disclosure-controlled."
-                 + (" <b>Synthetic data: not real people.</b>" if meta.get("synthetic") else "") + "</p>")
+                 + (f" <b>{_e(notice[0])}</b>" if notice else "") + "</p>")
     parts.append("</footer></body></html>")
     return "\n".join(parts)
+
+
+def index_html(meta: dict, entries: list[dict], attribution: str, csv_name: str | None = "indicators.csv") -> str:
+    """A page linking every exported profile. entries: dicts with code, name and html and/or pdf (file names)."""
+    notice = synthetic_notice(meta)
+    council = meta.get("council", "")
+    rows = []
+    for entry in entries:
+        links = [f'<a href="{_e(entry[k])}">{k.upper()}</a>' for k in ("html", "pdf") if entry.get(k)]
+        rows.append(f"<tr><td>{_e(entry['name'])}</td><td>{_e(entry['code'])}</td><td>{' · '.join(links)}</td></tr>")
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Ward profiles — {_e(council)}</title>",
+        "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;"
+        "color:#111;line-height:1.4} table{border-collapse:collapse;width:100%} th,td{text-align:left;"
+        "padding:.2rem .6rem;border-bottom:1px solid #bbb} th{border-bottom:2px solid #000}"
+        ".warning{border:2px solid #000;background:#fff3cd;padding:.5rem .8rem} .small{font-size:.85rem;color:#333}"
+        "</style></head><body>",
+        f"<h1>Ward profiles — {_e(council)}</h1>",
+        (f'<p class="warning" role="alert"><b>⚠ {_e(notice[0])}</b> {_e(notice[1])}</p>' if notice else ""),
+        f"<p>One printable page per ward ({len(entries)} wards), database built "
+        f"{_e(str(meta.get('built_at', ''))[:10])}."
+        + (f' All indicators for all wards, the borough and England: <a href="{_e(csv_name)}">{_e(csv_name)}</a>.'
+           if csv_name else "") + "</p>",
+        "<table><thead><tr><th>Ward</th><th>Code</th><th>Profile</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        f'<p class="small">{_e(attribution)} Every count of people is disclosure-controlled: counts from 1 to 9 are '
+        "shown as “&lt;10” and no rate is shown on a hidden count.</p>",
+        "</body></html>"])
 
 
 # --- PDF ------------------------------------------------------------------------------------

@@ -180,7 +180,8 @@ def trend(trend_frame: pd.DataFrame, tolerance: float = TREND_TOLERANCE) -> dict
         return result
     change = last["respondents"] / prev["respondents"] - 1
     result["change"] = change
-    result["direction"] = "rose" if change > tolerance else "fell" if change < -tolerance else "steady"
+    beyond = round(change, 9)  # so that exactly ±10% (110 after 100) is steady despite floating point
+    result["direction"] = "rose" if beyond > tolerance else "fell" if beyond < -tolerance else "steady"
     return result
 
 
@@ -191,8 +192,8 @@ def trend_sentence(trend_frame: pd.DataFrame, tolerance: float = TREND_TOLERANCE
     if t["reason"] == "quarters":
         return "There are not yet two complete quarters to compare, so no trend is shown."
     if t["reason"] == "hidden":
-        return (f"Too few people took part in {t['previous']} or {t['latest']} to describe a trend safely "
-                f"(counts below {policy.threshold} are hidden).")
+        return (f"The number of people taking part in {t['previous']} or {t['latest']} is hidden to protect "
+                f"small counts (below {policy.threshold}), so no trend is shown.")
     latest, previous = t["latest"], t["previous"]
     n_last, n_prev = format_count(t["latest_count"], policy), format_count(t["previous_count"], policy)
     borough = "" if pd.isna(t["borough_change"]) else \
@@ -203,8 +204,8 @@ def trend_sentence(trend_frame: pd.DataFrame, tolerance: float = TREND_TOLERANCE
         return f"Reach rose in the latest complete quarter ({latest}): {n_last} people took part, none in {previous}."
     change = t["change"]
     if t["direction"] == "steady":
-        return (f"Reach was steady in the latest complete quarter ({latest}): {n_last} people took part, "
-                f"{change:+.0%} on {previous} ({n_prev}), within ±{tolerance:.0%}.{borough}")
+        return (f"Reach was steady in the latest complete quarter ({latest}): {n_last} people took part "
+                f"against {n_prev} in {previous} ({change:+.0%}, within ±{tolerance:.0%}).{borough}")
     word, updown = ("rose", "up") if t["direction"] == "rose" else ("fell", "down")
     return (f"Reach {word} in the latest complete quarter ({latest}): {n_last} people took part, "
             f"{updown} {abs(change):.0%} on {previous} ({n_prev}).{borough}")

@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 import data_access as da
 import ui
 from geo import charts, maps, profile
+from geo import ward_engagement as we
 
 ui.header("Ward profile", "One ward against the borough and England")
 flt = ui.engagement_filter()
@@ -15,7 +16,7 @@ codes = sorted(names, key=names.get)
 asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)
 st.query_params["ward"] = code
-prof = profile.build_profile(inputs, code)
+prof = da.ward_profile(code, flt)
 
 left, right = st.columns([2, 3])
 with left:
@@ -69,3 +70,33 @@ others = [c for c in codes if c != code]
 default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
 other = st.selectbox("Compare with", others, index=default, format_func=names.get)
 ui.table(profile.compare_wards(inputs.values, code, other, names))
+
+st.header("Taking part")
+policy = inputs.policy
+part = da.ward_participation(code, flt, policy)
+st.markdown(we.trend_sentence(part["trend"], policy=policy))
+ui.table(we.quarterly_table(part["trend"], policy))
+st.caption("Quarters by date of response. Per 1,000 residents; hidden where a count is below "
+           f"{policy.threshold}. {ui.filter_summary(flt)}.")
+
+st.subheader("Activities that reached the ward")
+st.markdown(we.outcome_sentence(part["outcomes"]))
+ui.table(we.activities_table(part["reached"], policy))
+
+st.subheader("Who takes part, against who lives here")
+labels = {"age": "Age band", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
+for dimension in [d for d in labels if d in prof.compositions]:
+    rep = da.ward_representation(code, dimension, flt, policy)
+    st.markdown(f"**{labels[dimension]}**")
+    ui.table(we.representation_table(rep, labels[dimension], policy))
+st.caption("Representation index = share of respondents who stated a group ÷ share of residents (1 = in "
+           "proportion). 95% interval: Wilson score interval of the respondent share, the census share taken as "
+           "known. 'Under-represented' only when a one-sided binomial test stays significant at 5% after Holm's "
+           "correction across the groups of the table and the whole interval lies below 1. People who did not "
+           "state a group are shown as their own row and left out of the shares.")
+
+st.subheader("How people take part")
+ui.table(we.channel_table(part["channels"], policy))
+st.caption("Share of the ward's people taking part who used each channel (a person may use several). Few online "
+           "responses from a group can signal digital exclusion.")
+ui.sources("engagement")

@@ -439,3 +439,28 @@ def ward_participation(ward_code: str, flt: EngagementFilter = EngagementFilter(
 
     last_day = flt.end or date.fromisoformat(meta()["built_at"][:10])
     return _ward_participation(_version(), ward_code, flt, policy or DisclosurePolicy.from_env(), last_day)
+
+
+@st.cache_data(show_spinner=False)
+def _ward_labels(version: tuple) -> dict[str, str]:
+    from geo.profile import ward_labels
+
+    names = _query("SELECT ward_code, ward_name, lad_code FROM wards ORDER BY ward_name, ward_code")
+    return ward_labels(names).to_dict()
+
+
+def ward_labels() -> dict[str, str]:
+    """ward_code → unique label, in name order, without geometry (cheap to hand to every widget)."""
+    return _ward_labels(_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _ward_surroundings(version: tuple, ward_code: str) -> gpd.GeoDataFrame:
+    from geo.profile import neighbours
+
+    return neighbours(wards(), ward_code)
+
+
+def ward_surroundings(ward_code: str) -> gpd.GeoDataFrame:
+    """A ward and the wards touching it, display geometry (for the profile map), cached per ward."""
+    return _ward_surroundings(_version(), ward_code)

@@ -178,7 +178,7 @@ def _ward_facts(path: Path) -> tuple[int, str]:
     con = duck.connect(path, read_only=True)
     try:
         count = con.execute("SELECT count(*) FROM wards").fetchone()[0]
-        first = con.execute("SELECT ward_code FROM wards ORDER BY ward_name LIMIT 1").fetchone()[0]
+        first = con.execute("SELECT ward_code FROM wards ORDER BY ward_name, ward_code LIMIT 1").fetchone()[0]
     finally:
         con.close()
     return count, first

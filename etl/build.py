@@ -129,7 +129,9 @@ class _Loader:
             wards["ward_name"] = wards["ward_code"]
         display = wards.geometry.simplify(DISPLAY_TOLERANCE_M, preserve_topology=True).to_crs("EPSG:4326")
         frame = pd.DataFrame({
-            "ward_code": wards["ward_code"], "ward_name": wards["ward_name"], "lad_code": self.config.lad_code,
+            "ward_code": wards["ward_code"], "ward_name": wards["ward_name"],
+            # A national file names each ward's own district; a borough's file is the config's district.
+            "lad_code": wards["lad"].where(wards["lad"].notna(), self.config.lad_code),
             "area_km2": wards.geometry.area / 1e6, "geom": shapely.to_wkb(wards.geometry.values),
             "display_wkb": shapely.to_wkb(display.values),
         })

@@ -33,7 +33,7 @@ _GB_WGS84 = (-10.0, 49.0, 3.5, 61.5)
 class Boundaries:
     """Polygons with their code and name, in EPSG:27700, plus what was done to them."""
 
-    frame: gpd.GeoDataFrame  # columns: code, name, geometry (+ lad when found)
+    frame: gpd.GeoDataFrame  # columns: code, name, lad (None when the file has no LADnnCD column), geometry
     features_read: int
     repaired: int
     code_column: str
@@ -132,8 +132,8 @@ def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, 
     if missing.any():
         raise InputError(file, "code is blank", row=int(np.flatnonzero(missing.values)[0]) + 1, column=code_col,
                          row_label="feature")
+    lad_col = lad_column or _pick_column(columns, r"LAD\d{2}CD", None, file, "LAD", required=False)
     if lad_code:
-        lad_col = lad_column or _pick_column(columns, r"LAD\d{2}CD", None, file, "LAD", required=False)
         if lad_col and frame[lad_col].nunique() > 1:
             keep = (frame[lad_col] == lad_code).values
             if not keep.any():
@@ -148,7 +148,8 @@ def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, 
     geoms, repaired = _repair(geoms)
     out = gpd.GeoDataFrame(
         {"code": codes.astype(str).values,
-         "name": frame[name_col].astype(str).values if name_col else None},
+         "name": frame[name_col].astype(str).values if name_col else None,
+         "lad": frame[lad_col].astype(str).values if lad_col else None},
         geometry=geoms.values, crs=BNG,
     )
     return Boundaries(out.reset_index(drop=True), features_read, repaired, code_col, name_col)

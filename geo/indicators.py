@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy, protect_counts, safe_rate
@@ -170,6 +171,6 @@ def compare_to_borough(values: pd.DataFrame, tolerance: float = 0.1) -> pd.DataF
         ratio = values[ind.key] / borough[ind.key]
         better = ratio > 1 + tolerance if ind.higher_is_better else ratio < 1 - tolerance
         worse = ratio < 1 - tolerance if ind.higher_is_better else ratio > 1 + tolerance
-        out[ind.key] = ["better" if b else "worse" if w else ("similar" if pd.notna(r) else "")
-                        for b, w, r in zip(better, worse, ratio, strict=False)]
+        out[ind.key] = np.select([better.to_numpy(), worse.to_numpy(), ratio.notna().to_numpy()],
+                                 ["better", "worse", "similar"], default="")
     return out

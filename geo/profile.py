@@ -217,3 +217,15 @@ def compare_wards(values: pd.DataFrame, first: str, second: str, names: dict[str
                      names[second]: ind.format(b), "Borough": ind.format(values.at[indicators.BOROUGH, ind.key]),
                      "Higher": higher})
     return pd.DataFrame(rows)
+
+
+def ward_labels(names: pd.DataFrame) -> pd.Series:
+    """A unique, readable label per ward (indexed by ward_code): its name, with district and code where names repeat.
+
+    Across England many names repeat ("Abbey" ×21); widgets match options by label, so
+    labels must be unique.
+    """
+    name = names["ward_name"].astype(str)
+    repeated = name.duplicated(keep=False)
+    detail = name + " (" + names["lad_code"].astype(str) + ", " + names["ward_code"].astype(str) + ")"
+    return pd.Series(name.where(~repeated, detail).tolist(), index=names["ward_code"].astype(str).tolist())

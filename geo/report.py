@@ -42,7 +42,6 @@ from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy, format_count, prote
 from geo.profile import Profile
 
 FOCUS_FILL = "#3b528b"
-OUTLINE = "#333333"
 MAP_ATTRIBUTION = "Contains OS data © Crown copyright and database right 2014"
 BNG = "EPSG:27700"
 #: The synthetic-data notice, as on the app's pages (ui.header): whole borough, or engagement only.
@@ -120,7 +119,15 @@ def ward_map_png(wards: gpd.GeoDataFrame, code: str, width_px: int = 600, height
         def label(x: float, y: float, text: str, **style) -> None:
             """Draw a label unless it would overlap one already drawn."""
             artist = ax.text(x, y, textwrap.fill(text, 16), ha="center", va="center", linespacing=1.0, **style)
-            extent = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+            extent = artist.get_window_extent(renderer)
+            frame_px = ax.get_window_extent(renderer)
+            dx = max(frame_px.x0 + 3 - extent.x0, 0) - max(extent.x1 - (frame_px.x1 - 3), 0)
+            dy = max(frame_px.y0 + 3 - extent.y0, 0) - max(extent.y1 - (frame_px.y1 - 3), 0)
+            if dx or dy:  # keep the whole label inside the frame
+                per_px = (2 * half_w) / frame_px.width
+                artist.set_position((x + dx * per_px, y + dy * per_px))
+                extent = artist.get_window_extent(renderer)
+            extent = extent.expanded(1.05, 1.1)
             if any(extent.overlaps(other) for other in placed):
                 artist.remove()
             else:
@@ -145,10 +152,11 @@ def ward_map_png(wards: gpd.GeoDataFrame, code: str, width_px: int = 600, height
     ax.add_patch(Rectangle((x0, y0), length / 2, bar_h, facecolor="black", edgecolor="black", linewidth=0.8))
     ax.add_patch(Rectangle((x0 + length / 2, y0), length / 2, bar_h, facecolor="white", edgecolor="black",
                            linewidth=0.8))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0, y0 + 1.8 * bar_h, "0", fontsize=7, va="bottom", ha="center")
-    ax.text(x0 + length, y0 + 1.8 * bar_h, label, fontsize=7, va="bottom", ha="center")
-    ax.text(x0, y0 - 1.2 * bar_h, "Grid north is up", fontsize=6.5, va="top", ha="left", color="#333333")
+    scale_text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    halo = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+    ax.text(x0, y0 + 1.8 * bar_h, "0", fontsize=7, va="bottom", ha="center", bbox=halo)
+    ax.text(x0 + length, y0 + 1.8 * bar_h, scale_text, fontsize=7, va="bottom", ha="center", bbox=halo)
+    ax.text(x0, y0 - 1.2 * bar_h, "Grid north is up", fontsize=6.5, va="top", ha="left", color="#333333", bbox=halo)
     fig.text(0.995, 0.008, MAP_ATTRIBUTION, fontsize=5.5, ha="right", va="bottom", color="#222222",
              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     fig.patch.set_facecolor("white")
@@ -204,7 +212,7 @@ def _bar(ward: float | None, borough: float | None, scale: float, width: int = 6
     """Inline SVG: the ward's share as a solid bar, the borough's as a black tick (no colour needed)."""
     height = 9
     parts = [f'<svg class="bar" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             'xmlns="http://www.w3.org/2000/svg" role="img">']
+             'xmlns="http://www.w3.org/2000/svg" aria-hidden="true">']
     if ward is not None and pd.notna(ward) and scale > 0:
         parts.append(f'<rect x="0" y="1.5" width="{min(ward / scale, 1) * width:.1f}" height="6" '
                      f'fill="{FOCUS_FILL}"/>')

@@ -7,12 +7,13 @@ import data_access as da
 import ui
 from geo import charts, maps, profile
 from geo import ward_engagement as we
+from geo.disclosure import DisclosurePolicy
 
 ui.header("Ward profile", "One ward against the borough and England")
 flt = ui.engagement_filter()
-inputs = da.profile_inputs(flt)
-names = dict(zip(inputs.wards["ward_code"], inputs.wards["ward_name"], strict=True))
-codes = sorted(names, key=names.get)
+policy = DisclosurePolicy.from_env()
+names = da.ward_labels()
+codes = list(names)
 asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)
 st.query_params["ward"] = code
@@ -20,7 +21,7 @@ prof = da.ward_profile(code, flt)
 
 left, right = st.columns([2, 3])
 with left:
-    st_folium(maps.outline_map(profile.neighbours(inputs.wards, code), focus=code), height=320, width="100%",
+    st_folium(maps.outline_map(da.ward_surroundings(code), focus=code), height=320, width="100%",
               returned_objects=[], key="ward_map")
     st.caption(f"{prof.name} (filled) and its neighbours.")
 with right:
@@ -69,10 +70,9 @@ st.subheader("Compare with another ward")
 others = [c for c in codes if c != code]
 default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
 other = st.selectbox("Compare with", others, index=default, format_func=names.get)
-ui.table(profile.compare_wards(inputs.values, code, other, names))
+ui.table(profile.compare_wards(da.indicator_values(flt, policy), code, other, names))
 
 st.header("Taking part")
-policy = inputs.policy
 part = da.ward_participation(code, flt, policy)
 st.markdown(we.trend_sentence(part["trend"], policy=policy))
 ui.table(we.quarterly_table(part["trend"], policy))

@@ -389,3 +389,18 @@ def test_demo_representation_flags_planted_groups(app_env):
     truth = {(p["ward_code"], p["dimension"], p["category"]) for p in planted}
     assert flagged & truth, f"no planted group flagged: flagged {flagged}, planted {truth}"
     assert len(flagged - truth) <= 1, f"groups flagged that were not planted: {flagged - truth}"
+
+
+def test_numpy_holm_matches_statsmodels_on_random_p_values():
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from geo.ward_engagement import holm
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        p = rng.uniform(0, 0.2, size=int(rng.integers(1, 12)))
+        reject, adjusted = holm(p)
+        expected_reject, expected_adjusted, _, _ = multipletests(p, alpha=0.05, method="holm")
+        assert np.allclose(adjusted, expected_adjusted)
+        assert (reject == expected_reject).all()

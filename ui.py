@@ -11,12 +11,9 @@ import pandas as pd
 import streamlit as st
 
 import data_access as da
+from geo.attribution import ATTRIBUTION  # noqa: F401  (re-exported for pages)
 
 FILTER_KEY = "engagement_filter"
-ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2014; contains National Statistics data © "
-               "Crown copyright and database right; Open Government Licence v3. Boundaries via UK-GeoJSON "
-               "(Martin Chorley, CC BY 4.0). Indices of Deprivation 2019: MHCLG, OGL v3. Census 2011 ethnicity: "
-               "ONS via UK Data Service / MLID (Richard Harris), OGL v3. Census 2021 age: ONS, OGL v3.")
 
 
 def header(title: str, intro: str) -> dict:

@@ -65,8 +65,7 @@ def export_profiles(db: Path, out: Path, formats: tuple[str, ...] = FORMATS, war
     with _database(db):
         import data_access as da  # after WARDSCOPE_DB is set: the module reads it on every call
         from geo import report
-        from geo.profile import build_profile
-        from ui import ATTRIBUTION
+        from geo.attribution import ATTRIBUTION
 
         started = time.perf_counter()
         meta = da.meta()
@@ -85,7 +84,7 @@ def export_profiles(db: Path, out: Path, formats: tuple[str, ...] = FORMATS, war
         entries = []
         for i, code in enumerate(codes, 1):
             t = time.perf_counter()
-            profile = build_profile(inputs, code)
+            profile = da.ward_profile(code)
             html_text = report.profile_html(profile, meta, report.ward_map_png(geometry, code), ATTRIBUTION,
                                             inputs.policy)
             stem = f"{code}-{report.slug(profile.name)}"
@@ -119,3 +118,18 @@ def run(db: Path, out: Path, formats: str = "html,pdf", wards: list[str] | None 
         print(f"Profiles not written: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def profiles_archive(db: Path, formats: tuple[str, ...] = ("html", "pdf")) -> bytes:
+    """Every ward's profile, indicators.csv and index.html as one zip (the app's "all wards" button)."""
+    import io
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export_profiles(db, Path(tmp), formats, say=lambda _message: None)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(Path(tmp).iterdir()):
+                archive.write(file, file.name)
+    return buffer.getvalue()

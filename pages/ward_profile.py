@@ -5,7 +5,8 @@ from streamlit_folium import st_folium
 
 import data_access as da
 import ui
-from geo import charts, maps, profile
+from etl.profiles import profiles_archive
+from geo import charts, maps, profile, report
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy
 
@@ -26,6 +27,28 @@ with left:
     st.caption(f"{prof.name} (filled) and its neighbours.")
 with right:
     st.markdown("**In short:** " + " ".join(prof.summary))
+meta = da.meta()
+engagement_note = ui.filter_summary(flt)
+
+
+def _printable() -> str:
+    """This profile as one printable A4 page (runs when a download button is clicked)."""
+    geometry = da.ward_geometry_bng().assign(ward_name=lambda d: d["ward_code"].map(names))
+    return report.profile_html(prof, meta, report.ward_map_png(geometry, code), ui.ATTRIBUTION, policy,
+                               engagement_note=engagement_note)
+
+
+downloads = st.columns(4)
+downloads[0].download_button("Profile (PDF)", lambda: report.profile_pdf(_printable()), f"{code}-profile.pdf",
+                             mime="application/pdf", icon=":material/picture_as_pdf:")
+downloads[1].download_button("Profile (printable HTML)", _printable, f"{code}-profile.html", mime="text/html",
+                             icon=":material/print:")
+downloads[2].download_button("All indicators, all wards (CSV)",
+                             lambda: report.indicators_csv(da.indicator_values(flt, policy), names),
+                             "ward-indicators.csv", mime="text/csv", icon=":material/table:")
+downloads[3].download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
+                             lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
+                             mime="application/zip", icon=":material/folder_zip:")
 st.subheader("Headline indicators")
 ui.table(prof.headline.drop(columns=["Source", "Date"]))
 st.caption("Better/similar/worse: more than 10% better or worse than the borough value, else similar; blank "

@@ -83,7 +83,7 @@ def demo(app_env):
 
 @pytest.fixture()
 def attribution() -> str:
-    from ui import ATTRIBUTION
+    from geo.attribution import ATTRIBUTION
 
     return ATTRIBUTION
 

@@ -1,0 +1,38 @@
+"""The workspace stores what users save, beside (never inside) the read-only published database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture()
+def workspace(app_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("WARDSCOPE_WORKSPACE", str(tmp_path / "ws.duckdb"))
+    import data_access as da
+
+    return da
+
+
+def test_save_list_rename_delete(workspace, app_env):
+    da = workspace
+    before = app_env.stat().st_mtime
+    da.save_item("scheme", "Six areas", {"E05900001": "North"})
+    da.save_item("scheme", "Six areas", {"E05900001": "South"})  # replace
+    da.save_item("scheme", "Four areas", {"E05900001": "A"})
+    items = da.saved_items("scheme")
+    assert list(items["name"]) == ["Four areas", "Six areas"]
+    assert json.loads(items.set_index("name").at["Six areas", "payload"]) == {"E05900001": "South"}
+    da.rename_item("scheme", "Six areas", "Six areas v2")
+    with pytest.raises(ValueError):
+        da.rename_item("scheme", "Four areas", "Six areas v2")
+    da.delete_item("scheme", "Four areas")
+    assert list(da.saved_items("scheme")["name"]) == ["Six areas v2"]
+    assert da.saved_items("themed_group").empty
+    assert app_env.stat().st_mtime == before  # the published database is never written
+
+
+def test_blank_name_refused(workspace):
+    with pytest.raises(ValueError):
+        workspace.save_item("scheme", "  ", {})

@@ -519,3 +519,105 @@ def rename_item(kind: str, old: str, new: str) -> None:
 def delete_item(kind: str, name: str) -> None:
     _workspace("DELETE FROM saved_items WHERE lad_code = ? AND kind = ? AND name = ?",
                [meta()["lad_code"], kind, name])
+
+
+# --- participation page: reach, representation matrix, cold spots, density (issue 5) -------
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _participation_reach(version: tuple, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import participation as gp
+
+    return gp.reach(wards(), population(), ward_engagement(flt), policy)
+
+
+def participation_reach(flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.participation.reach (protected counts, raw and Empirical Bayes rates per 1,000), cached per filter."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _participation_reach(_version(), flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _representation_matrix(version: tuple, dimension: str, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import participation as gp
+
+    return gp.representation_matrix(population(), respondent_groups(dimension, flt), list(wards()["ward_code"]),
+                                    dimension, policy)
+
+
+def representation_matrix(dimension: str, flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.participation.representation_matrix (every ward × group, the ward profile's test), cached."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _representation_matrix(_version(), dimension, flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _borough_representation(version: tuple, dimension: str, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import participation as gp
+
+    return gp.borough_representation_test(population(), respondent_groups(dimension, flt), dimension, policy)
+
+
+def borough_representation(dimension: str, flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.participation.borough_representation_test for one dimension, cached."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _borough_representation(_version(), dimension, flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cold_spots(version: tuple, kind: str, flt: EngagementFilter) -> pd.DataFrame:
+    from geo import hotspots, indicators
+    from geo import participation as gp
+
+    eng = ward_engagement(flt).set_index("ward_code")[kind]
+    pop = indicators.residents(population())
+    codes = list(ward_geometry_bng()["ward_code"])
+    values = gp.eb_rates(eng.reindex(codes).fillna(0.0), pop.reindex(codes).fillna(0.0))
+    return hotspots.local_moran(values, ward_geometry_bng())
+
+
+def cold_spots(kind: str = "respondents", flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """geo.hotspots.local_moran of the Empirical Bayes rate of `kind` per 1,000 residents, cached per filter."""
+    if kind not in ("responses", "respondents"):
+        raise ValueError(f"unknown measure {kind!r}")
+    return _cold_spots(_version(), kind, flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _respondent_hexes(version: tuple, size_m: float, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    # Each person once, at the postcode of their latest response; the hexagon (pointy-top, axial
+    # coordinates q, r, circumradius size_m) is found in SQL by cube rounding, so only cells leave.
+    return _query(f"""
+        WITH people AS (
+            SELECT {_RESPONDENT} AS who, arg_max(r.postcode, r.submitted_at) AS postcode
+            FROM responses r JOIN activities a USING (activity_id)
+            WHERE r.ward_code IS NOT NULL AND {where} GROUP BY who),
+        axial AS (
+            SELECT (sqrt(3) / 3 * p.easting - p.northing / 3) / ? AS x, (2.0 / 3 * p.northing) / ? AS z
+            FROM people JOIN postcodes p USING (postcode) WHERE p.easting IS NOT NULL),
+        rounded AS (
+            SELECT x, z, -x - z AS y, round(x) AS rx, round(z) AS rz, round(-x - z) AS ry FROM axial),
+        cells AS (
+            SELECT CASE WHEN abs(rx - x) > abs(ry - y) AND abs(rx - x) > abs(rz - z) THEN -ry - rz ELSE rx END
+                       AS q,
+                   CASE WHEN abs(rx - x) > abs(ry - y) AND abs(rx - x) > abs(rz - z) THEN rz
+                        WHEN abs(ry - y) > abs(rz - z) THEN rz ELSE -rx - ry END AS r
+            FROM rounded)
+        SELECT q::BIGINT AS q, r::BIGINT AS r, count(*) AS respondents FROM cells GROUP BY ALL""",
+        [size_m, size_m, *params])
+
+
+def respondent_hexes(size_m: float, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Distinct respondents per hexagon of circumradius size_m metres (EPSG:27700), by postcode centroid.
+
+    Raw counts per cell (q, r axial coordinates), never a postcode or a point: geo.density
+    builds the hexagons and drops cells below the disclosure threshold.
+    """
+    return _respondent_hexes(_version(), float(size_m), params_check(flt))
+
+
+def params_check(flt: EngagementFilter) -> EngagementFilter:
+    return flt

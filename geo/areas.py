@@ -12,16 +12,29 @@ scheme: it seeds the areas at the wards farthest apart (farthest-point sampling 
 centroids), grows them greedily over Queen neighbours, always growing the area with
 the fewest residents so far, then moves boundary wards from larger to smaller neighbouring
 areas while that evens out residents without splitting an area. (spopt's regionalisation
-methods would do better; it is not installed.)
+methods do better: see geo/proposals.py for automatic proposals.)
+
+Compactness is the Polsby–Popper score (Polsby & Popper 1991), 4π × area ÷ perimeter², of
+the area's dissolved boundary in EPSG:27700: 1 for a circle, near 0 for a long thin or
+ragged shape. Area boundaries are dissolved (shapely union) from the full-resolution
+ward boundaries, so neighbouring areas share their edges exactly and leave no slivers.
+
+The ward → area lookup CSV has the columns ward_code, ward_name, area (UTF-8, "\n" line
+ends, wards in the order given); `lookup_from_csv` reads what `lookup_to_csv` writes, and
+writing it back gives the same text byte for byte.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import math
 import warnings
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from libpysal.weights import Queen, Rook, W
 
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, safe_rate
@@ -239,3 +252,155 @@ def assets_by_ward(assets: pd.DataFrame, wards: pd.DataFrame, residents: pd.Seri
     out.insert(0, "Ward", [names[c] for c in table.index])
     out["Assets per 1,000 residents"] = per_1000.round(2)
     return out.reset_index(drop=True)
+
+
+# --- checks, compactness and dissolved boundaries ---------------------------------------------
+
+def clean_assignment(assignment: pd.Series, codes: list[str]) -> pd.Series:
+    """assignment reindexed to codes, names stripped, blank or missing = NO_AREA."""
+    raw = assignment.reindex(codes).astype(object)
+    text = raw.where(raw.notna(), "").astype(str).str.strip()
+    return text.where(text != "", NO_AREA).rename("area").rename_axis("ward_code")
+
+
+def breaking_wards(frame: gpd.GeoDataFrame, residents: pd.Series | None = None, rule: str = "queen") -> list[str]:
+    """Wards (index of frame) cut off from the area's main group: every ward outside the connected group
+    with the most residents (most wards without residents; ties to the group holding the first ward code).
+    Empty for a contiguous area."""
+    if len(frame) <= 1:
+        return []
+    w = contiguity(frame, rule)
+    if w.n_components == 1:
+        return []
+    labels = pd.Series(w.component_labels, index=list(w.id_order))
+    weight = (residents.reindex(labels.index).fillna(0.0) if residents is not None
+              else pd.Series(1.0, index=labels.index))
+    size = weight.groupby(labels).sum()
+    first = labels.sort_index().groupby(labels.sort_index()).apply(lambda s: s.index[0])
+    main = sorted(size.index, key=lambda g: (-size[g], first[g]))[0]
+    return sorted(labels.index[labels != main])
+
+
+def polsby_popper(geometry) -> float:
+    """Polsby–Popper compactness (Polsby & Popper 1991): 4π·area / perimeter², in [0, 1]; NaN when empty."""
+    if geometry is None or geometry.is_empty or geometry.length == 0:
+        return float("nan")
+    return 4 * math.pi * geometry.area / geometry.length ** 2
+
+
+def dissolve(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per area (sorted by name): area, wards, geometry = union of its full-resolution wards (EPSG:27700)."""
+    frame = _measured(wards_bng).set_index("ward_code")
+    areas = clean_assignment(assignment, list(frame.index))
+    rows = []
+    for name, members in areas.groupby(areas, sort=True):
+        geom = shapely.union_all(frame.geometry.loc[list(members.index)].to_numpy())
+        rows.append({"area": name, "wards": len(members), "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:27700")
+
+
+def compactness(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> pd.Series:
+    """Polsby–Popper score of each area's dissolved boundary, by area name."""
+    dissolved = dissolve(assignment, wards_bng)
+    return pd.Series([polsby_popper(g) for g in dissolved.geometry], index=dissolved["area"], name="compactness")
+
+
+def check_scheme(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series,
+                 tolerance_pct: float | None = None, rule: str = "queen") -> pd.DataFrame:
+    """Per area: wards, residents, deviation_pct, contiguous, breaking (ward codes cut off), compactness,
+    within_tolerance (|deviation| ≤ tolerance_pct; True when no tolerance is given), sorted by area."""
+    frame = _measured(wards_bng).set_index("ward_code")
+    codes = list(frame.index)
+    areas = clean_assignment(assignment, codes)
+    pop = residents.reindex(codes).fillna(0.0).astype(float)
+    pp = compactness(areas, wards_bng)
+    rows = []
+    for name, members in areas.groupby(areas, sort=True):
+        wards_in = list(members.index)
+        broken = breaking_wards(frame.loc[wards_in], pop, rule)
+        rows.append({"area": name, "wards": len(wards_in), "residents": float(pop[wards_in].sum()),
+                     "contiguous": not broken, "breaking": broken, "compactness": float(pp[name])})
+    out = pd.DataFrame(rows)
+    named = out["area"] != NO_AREA
+    mean = out.loc[named, "residents"].mean() if named.any() else float("nan")
+    out["deviation_pct"] = ((out["residents"] - mean) / mean * 100).where(named) if mean else np.nan
+    if tolerance_pct is None:
+        out["within_tolerance"] = True
+    else:
+        out["within_tolerance"] = out["deviation_pct"].abs() <= tolerance_pct + 1e-9
+    return out[["area", "wards", "residents", "deviation_pct", "within_tolerance", "contiguous", "breaking",
+                "compactness"]]
+
+
+def scheme_problems(check: pd.DataFrame, names: dict[str, str] | None = None, tolerance_pct: float | None = None
+                    ) -> list[str]:
+    """Plain-English warnings for check_scheme's table (not contiguous, out of tolerance, wards with no area)."""
+    names = names or {}
+    out = []
+    for row in check.itertuples():
+        if row.area == NO_AREA:
+            out.append(f"{row.wards} ward(s) have no area: give every ward an area.")
+            continue
+        if not row.contiguous:
+            cut = ", ".join(names.get(c, c) for c in row.breaking)
+            out.append(f"{row.area} is not contiguous: {cut} cannot be reached from the rest of the area "
+                       "without leaving it.")
+        if tolerance_pct is not None and not row.within_tolerance:
+            side = "above" if row.deviation_pct > 0 else "below"
+            out.append(f"{row.area} has {row.residents:,.0f} residents, {abs(row.deviation_pct):.1f}% {side} the "
+                       f"mean area: outside the ±{tolerance_pct:g}% range.")
+    return out
+
+
+# --- import and export ------------------------------------------------------------------------
+
+LOOKUP_COLUMNS = ["ward_code", "ward_name", "area"]
+
+
+def lookup_to_csv(assignment: pd.Series, wards: pd.DataFrame) -> str:
+    """The ward → area lookup as CSV text: ward_code, ward_name, area, one row per ward in `wards` order."""
+    codes = list(wards["ward_code"])
+    areas = clean_assignment(assignment, codes)
+    frame = pd.DataFrame({"ward_code": codes, "ward_name": list(wards["ward_name"]), "area": list(areas)})
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def lookup_from_csv(text: str | bytes, ward_codes: list[str]) -> pd.Series:
+    """Read a ward → area lookup CSV (ward_code and area columns needed; others ignored).
+
+    Raises ValueError naming the line for an unknown or repeated ward code or a blank area, and naming
+    any ward left out. Returns ward_code → area in the file's row order.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = {"ward_code", "area"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"the lookup needs the column(s) {', '.join(sorted(missing))}")
+    known, seen = set(ward_codes), set()
+    for i, (code, area) in enumerate(zip(frame["ward_code"], frame["area"], strict=True), start=2):
+        if code not in known:
+            raise ValueError(f"line {i}: ward code {code!r} is not a ward of this council")
+        if code in seen:
+            raise ValueError(f"line {i}: ward code {code!r} appears twice")
+        if not area.strip():
+            raise ValueError(f"line {i}: ward {code} has no area")
+        seen.add(code)
+    left = [c for c in ward_codes if c not in seen]
+    if left:
+        raise ValueError(f"{len(left)} ward(s) missing from the lookup: {', '.join(left[:5])}")
+    return pd.Series(list(frame["area"]), index=list(frame["ward_code"]), name="area").rename_axis("ward_code")
+
+
+def areas_geojson(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series | None = None) -> str:
+    """Dissolved areas as GeoJSON (WGS84, as the format requires): area, wards, residents per feature."""
+    dissolved = dissolve(assignment, wards_bng)
+    if residents is not None:
+        frame = _measured(wards_bng).set_index("ward_code")
+        areas = clean_assignment(assignment, list(frame.index))
+        pop = residents.reindex(list(frame.index)).fillna(0.0).groupby(areas).sum()
+        dissolved["residents"] = dissolved["area"].map(pop).round().astype(int)
+    return json.dumps(json.loads(dissolved.to_crs("EPSG:4326").to_json(drop_id=True)))

@@ -173,3 +173,168 @@ def representation_table(rep: pd.DataFrame, group_label: str,
         "Share of residents": rep["resident_share"].map(pct),
         "Representation index (1.00 = in proportion)": rep["index"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
     })
+
+
+# --- reach: raw and Empirical-Bayes-smoothed rates per 1,000 residents ----------------------
+
+EB_KEYS = {"responses": "responses_per_1000_eb", "respondents": "respondents_per_1000_eb"}
+
+
+def eb_rates(events: pd.Series, residents: pd.Series, per: float = 1000.0) -> pd.Series:
+    """Global Empirical Bayes smoothed rate per `per` residents (Marshall 1991, via esda.smoothing).
+
+    Each ward's raw rate is shrunk towards the borough rate, the more so the fewer its residents,
+    so a small ward's chance high or low does not dominate the map. Raw counts in, one value per
+    ward out (NaN where residents ≤ 0). Not itself protected: callers hide it with the raw rate.
+    """
+    from esda.smoothing import Empirical_Bayes
+
+    e = events.astype(float)
+    b = residents.reindex(e.index).astype(float)
+    ok = b > 0
+    out = pd.Series(np.nan, index=e.index)
+    if ok.sum() >= 2:
+        smoothed = Empirical_Bayes(e[ok].to_numpy().reshape(-1, 1), b[ok].to_numpy().reshape(-1, 1)).r
+        out[ok] = np.asarray(smoothed, dtype=float).ravel() * per
+    elif ok.any():
+        out[ok] = e[ok] / b[ok] * per
+    return out
+
+
+def reach(wards: pd.DataFrame, population: pd.DataFrame, engagement: pd.DataFrame,
+          policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """rates_by_ward plus the Empirical Bayes smoothed rate of each measure (`EB_KEYS`).
+
+    The smoothed rate is computed from the raw counts of every ward and then hidden wherever the
+    raw rate is hidden (a hidden count, or residents below min_base): the smoothed rate, the
+    residents and the borough rate together would give the count back. The 'All wards' row keeps
+    the borough rate, which smoothing does not change.
+    """
+    out = rates_by_ward(wards, population, engagement, policy)
+    codes = list(wards["ward_code"])
+    pop = indicators.residents(population).reindex(codes, fill_value=0.0)
+    eng = engagement.set_index("ward_code").reindex(codes).fillna(0)
+    for kind in KINDS:
+        smoothed = eb_rates(eng[kind], pop).reindex(out["ward_code"])
+        smoothed[TOTAL] = out.set_index("ward_code").at[TOTAL, RATE_KEYS[kind]]
+        out[EB_KEYS[kind]] = smoothed.to_numpy()
+        out[EB_KEYS[kind]] = out[EB_KEYS[kind]].where(out[RATE_KEYS[kind]].notna())
+    return out
+
+
+def reach_table(rates: pd.DataFrame, kind: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """One measure of `reach` as strings: count, raw rate and smoothed rate side by side."""
+    def rate(v: float) -> str:
+        return "hidden or n/a" if pd.isna(v) else f"{v:,.1f}"
+
+    return pd.DataFrame({
+        "Ward": rates["ward_name"], "Residents": rates["residents"].map(lambda v: f"{v:,.0f}"),
+        COUNT_LABELS[kind]: rates[kind].map(lambda v: format_count(v, policy)),
+        f"{COUNT_LABELS[kind]} per 1,000 residents (raw)": rates[RATE_KEYS[kind]].map(rate),
+        f"{COUNT_LABELS[kind]} per 1,000 residents (smoothed)": rates[EB_KEYS[kind]].map(rate),
+    })
+
+
+def below_target(rates: pd.DataFrame, target: float, kind: str = "respondents") -> pd.DataFrame:
+    """Wards whose raw rate per 1,000 is shown and below `target` (a ward with a hidden rate is listed
+    as 'cannot tell', never guessed)."""
+    wards_only = rates[rates["ward_code"] != TOTAL]
+    rate = wards_only[RATE_KEYS[kind]]
+    status = np.where(rate.isna(), "cannot tell (hidden)", np.where(rate < target, "below target", "meets target"))
+    return pd.DataFrame({"ward_code": wards_only["ward_code"], "ward_name": wards_only["ward_name"],
+                         "rate": rate, "status": status}).reset_index(drop=True)
+
+
+# --- representation: every ward × group, with the ward profile's test ----------------------
+
+def representation_matrix(population: pd.DataFrame, groups: pd.DataFrame, ward_codes: list[str], dimension: str,
+                          policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05) -> pd.DataFrame:
+    """geo.ward_engagement.representation for every ward, long: one row per ward and census group.
+
+    The method is the ward profile's, unchanged, so the heatmap and each ward's page agree:
+    Wilson (1927) score interval of the respondent share divided by the census share; a
+    one-sided exact binomial test; Holm (1979) across the groups of the ward's table; flagged
+    only when the adjusted p < alpha and the interval lies below 1 (or, where counts are
+    hidden, whatever the hidden values are). The stated error rate: for each ward and dimension,
+    the chance of flagging any proportionally represented group is at most alpha.
+    Columns: ward_code, group, respondents (protected), index, index_low, index_high, p_value,
+    p_adjusted, under_represented, test_basis.
+    """
+    from geo import ward_engagement as we
+
+    frames = []
+    for code in ward_codes:
+        rep = we.representation(population, groups, code, dimension, policy, alpha)
+        rep = rep[rep["kind"] == "group"].assign(ward_code=code)
+        frames.append(rep)
+    cols = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
+            "under_represented", "test_basis"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def borough_representation_test(population: pd.DataFrame, groups: pd.DataFrame, dimension: str,
+                                policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05) -> pd.DataFrame:
+    """Borough-wide `representation` with the ward profile's interval, test and flag (same method).
+
+    Caveat stated on the page: borough-wide the expected share is the census share, so a group
+    living mostly in wards that take part less looks under-represented even when no one within a
+    ward is missed; the ward × group matrix is the finer test.
+    """
+    from geo import ward_engagement as we
+
+    rep = representation(population, groups, dimension, policy)
+    grp = rep["kind"] == "group"
+    stat = we._group_statistics(rep.loc[grp, "respondents"].to_numpy(dtype=float),
+                                (rep.loc[grp, "resident_share"] / 100).to_numpy(dtype=float),
+                                float(rep.loc[rep["kind"] == "total", "respondents"].iloc[0]),
+                                float(rep.loc[rep["kind"] == "not_stated", "respondents"].iloc[0]), policy, alpha)
+    visible = (stat["basis"] == "count") & rep.loc[grp, "index"].notna().to_numpy()
+    rep.loc[grp, "index_low"] = np.where(visible, stat["index_low"], np.nan)
+    rep.loc[grp, "index_high"] = np.where(visible, stat["index_high"], np.nan)
+    rep.loc[grp, "p_adjusted"] = stat["p_adjusted"]
+    rep["under_represented"] = False
+    rep.loc[grp, "under_represented"] = stat["under_represented"]
+    rep["test_basis"] = ""
+    rep.loc[grp, "test_basis"] = stat["basis"]
+    return rep
+
+
+def heatmap_figure(matrix: pd.DataFrame, ward_names: dict[str, str], group_order: list[str],
+                   title: str) -> dict:
+    """Ward × group heatmap of the representation index as a plain plotly dict.
+
+    Diverging red–blue centred on 1 (ColorBrewer RdBu, safe for the common colour-vision
+    deficiencies); hidden cells blank; flagged cells marked '▼' (under-represented) so the
+    flag does not rely on colour.
+    """
+    codes = list(dict.fromkeys(matrix["ward_code"]))
+    grid = matrix.pivot(index="ward_code", columns="group", values="index").reindex(index=codes, columns=group_order)
+    flags = matrix.pivot(index="ward_code", columns="group", values="under_represented").reindex(
+        index=codes, columns=group_order).fillna(False).astype(bool)
+    z = [[None if pd.isna(v) else round(float(v), 3) for v in row] for row in grid.to_numpy()]
+    text = [["▼" if f else "" for f in row] for row in flags.to_numpy()]
+    y = [ward_names.get(c, c) for c in codes]
+    trace = {"type": "heatmap", "z": z, "x": group_order, "y": y, "text": text, "texttemplate": "%{text}",
+             "colorscale": "RdBu", "zmid": 1.0, "zmin": 0.0, "zmax": 2.0,
+             "colorbar": {"title": {"text": "Index"}},
+             "hovertemplate": "%{y} · %{x}: index %{z:.2f}<extra></extra>", "hoverongaps": False}
+    layout = {"height": 160 + 22 * len(codes), "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
+              "title": {"text": title, "font": {"size": 14}}, "yaxis": {"autorange": "reversed"},
+              "xaxis": {"side": "top"}}
+    return {"data": [trace], "layout": layout}
+
+
+def flagged_table(matrix: pd.DataFrame, ward_names: dict[str, str], policy: DisclosurePolicy = DEFAULT_POLICY
+                  ) -> pd.DataFrame:
+    """The flagged cells of `representation_matrix` as strings (the table beside the heatmap)."""
+    f = matrix[matrix["under_represented"]]
+    return pd.DataFrame({
+        "Ward": f["ward_code"].map(lambda c: ward_names.get(c, c)), "Group": f["group"],
+        "Respondents": f["respondents"].map(lambda v: format_count(v, policy)),
+        "Representation index": f["index"].map(lambda v: "hidden" if pd.isna(v) else f"{v:.2f}"),
+        "95% interval": ["hidden (judged on bounds)" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
+                         for lo, hi in zip(f["index_low"], f["index_high"], strict=True)],
+        "Holm-adjusted p": f["p_adjusted"].map(lambda v: f"{v:.2g}"),
+    }).reset_index(drop=True)

@@ -177,3 +177,79 @@ def test_assets_by_ward_counts_and_rate():
     assert out.at["All wards", "Assets per 1,000 residents"] == pytest.approx(1.2)
     only = areas.assets_by_ward(assets, wards, pd.Series({"A": 2000.0, "B": 500.0}), ["sport"]).set_index("Ward")
     assert list(only.columns) == ["Sport", TOTAL, "Assets per 1,000 residents"] and only.at["All wards", TOTAL] == 1
+
+
+# --- compactness, breaking wards, dissolves, lookup CSV and GeoJSON ---------------------------
+
+def test_polsby_popper_by_hand():
+    assert areas.polsby_popper(box(0, 0, 100, 100)) == pytest.approx(math.pi / 4)  # 4π·1e4 / 400²
+    assert areas.polsby_popper(box(0, 0, 300, 100)) == pytest.approx(4 * math.pi * 3e4 / 800 ** 2)
+    assert math.isnan(areas.polsby_popper(box(0, 0, 0, 0)))
+
+
+def test_compactness_of_dissolved_areas():
+    pp = areas.compactness(pd.Series(NORTH_SOUTH), GRID)
+    assert pp["North"] == pytest.approx(4 * math.pi * 3e4 / 800 ** 2)    # 300 × 100 strip
+    assert pp["South"] == pytest.approx(4 * math.pi * 6e4 / 1000 ** 2)   # 300 × 200 block
+
+
+def test_breaking_wards_names_the_cut_off_wards():
+    split = dict(NORTH_SOUTH, r0c1="South", r1c0="North", r1c1="North", r1c2="North")
+    check = areas.check_scheme(pd.Series(split), GRID, pd.Series(1000.0, index=GRID["ward_code"]), 10).set_index("area")
+    assert check.at["South", "breaking"] == ["r0c1"] and not check.at["South", "contiguous"]
+    assert check.at["North", "breaking"] == [] and check.at["North", "contiguous"]
+    assert check.at["North", "deviation_pct"] == pytest.approx(100 * (5000 - 4500) / 4500)
+    assert not check["within_tolerance"].any()
+    problems = areas.scheme_problems(check.reset_index(), {"r0c1": "Middle North"}, 10)
+    assert any("South is not contiguous: Middle North" in p for p in problems)
+    assert sum("outside the ±10% range" in p for p in problems) == 2
+
+
+def test_breaking_wards_keeps_the_group_with_most_residents():
+    frame = cells("r0c0", "r0c2", "r2c2")
+    assert areas.breaking_wards(frame) == ["r0c2", "r2c2"]  # ties: the group of the first ward code stays
+    assert areas.breaking_wards(frame, pd.Series({"r0c0": 1.0, "r0c2": 1.0, "r2c2": 5.0})) == ["r0c0", "r0c2"]
+
+
+def test_dissolve_leaves_no_gaps_or_overlaps():
+    split = dict(NORTH_SOUTH, r1c1="North")
+    dissolved = areas.dissolve(pd.Series(split), GRID)
+    assert list(dissolved["area"]) == ["North", "South"]
+    assert dissolved.area.sum() == pytest.approx(9e4)
+    assert dissolved.geometry.iloc[0].intersection(dissolved.geometry.iloc[1]).area == pytest.approx(0)
+
+
+WARD_NAMES = pd.DataFrame({"ward_code": list(GRID["ward_code"]), "ward_name": [f"Ward, {c} \"x\"" for c in
+                                                                               GRID["ward_code"]]})
+
+
+def test_lookup_csv_round_trips_exactly():
+    text = areas.lookup_to_csv(pd.Series(dict(NORTH_SOUTH, r2c2="Sóuth, East")), WARD_NAMES)
+    assert text.splitlines()[0] == "ward_code,ward_name,area"
+    back = areas.lookup_from_csv(text, list(GRID["ward_code"]))
+    assert back["r2c2"] == "Sóuth, East"
+    assert areas.lookup_to_csv(back, WARD_NAMES) == text
+    assert areas.lookup_to_csv(areas.lookup_from_csv(text.encode("utf-8"), list(GRID["ward_code"])), WARD_NAMES) == text
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("r0c0,", "zz99,", 1), "line 2: ward code 'zz99'"),
+    (lambda t: t + "r0c0,x,North\n", "appears twice"),
+    (lambda t: "\n".join(t.splitlines()[:-1]) + "\n", "missing from the lookup: r2c2"),
+    (lambda t: t.replace("ward_code", "code"), "needs the column"),
+])
+def test_lookup_csv_errors(edit, message):
+    text = areas.lookup_to_csv(pd.Series(NORTH_SOUTH), WARD_NAMES)
+    with pytest.raises(ValueError, match=message):
+        areas.lookup_from_csv(edit(text), list(GRID["ward_code"]))
+
+
+def test_areas_geojson_is_wgs84_with_properties():
+    import json
+
+    grid_far = GRID.assign(geometry=GRID.translate(500_000, 200_000))
+    data = json.loads(areas.areas_geojson(pd.Series(NORTH_SOUTH), grid_far, pd.Series(1000.0, index=GRID["ward_code"])))
+    assert [f["properties"]["area"] for f in data["features"]] == ["North", "South"]
+    assert data["features"][1]["properties"] == {"area": "South", "wards": 6, "residents": 6000}
+    lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
+    assert -8 < lon < 2 and 49 < lat < 61

@@ -1,0 +1,265 @@
+"""Automatic proposals: several alternative schemes of k contiguous areas, each within a population
+range (a minimum and a maximum: the mean area ± tolerance %), grouping similar wards.
+
+Method, in three steps for each alternative:
+
+1. **Similarity** (PySAL spopt). Wards are described by the documented "similar wards" indicators
+   of geo.indicators (children, older people, ethnic groups other than White British, average
+   deprivation rank, share of most-deprived neighbourhoods), each standardised to mean 0 and
+   standard deviation 1 (missing = the borough mean). Neighbours are libpysal Queen contiguity on
+   the full-resolution EPSG:27700 boundaries. SKATER (Assunção, Neves, Câmara & Freitas 2006)
+   cuts the minimum spanning tree of the neighbour graph, weighted by indicator dissimilarity,
+   into k contiguous regions; AZP (Openshaw 1977; Openshaw & Rao 1995) searches contiguous
+   regions from a random start (one alternative per random seed). Neither bounds population
+   from both sides (max-p only has a floor), so:
+2. **Population repair** (a documented local-move step). While an area is outside the range, the
+   move of one boundary ward to a neighbouring area that most reduces the total shortfall and excess
+   of residents is made (ties: the move adding least indicator dissimilarity), never emptying or
+   splitting the area it leaves, so contiguity is kept. It stops when every area is within range.
+3. **Balancing fallback** (MGGG gerrychain ReCom; DeFord, Duchin & Solomon 2021). If local moves
+   get stuck, ReCom steps merge two neighbouring areas and re-split them along a random spanning
+   tree into two contiguous parts each within the range, until every area is within range.
+
+Alternatives are ranked by a score, lower is better, each part on a 0–1 scale:
+
+    score = max |deviation| ÷ tolerance                 (population balance)
+          + within-area sum of squares ÷ total sum of squares of the standardised indicators
+                                                         (dissimilarity inside areas; 1 − R²)
+          + (1 − mean Polsby–Popper compactness)         (Polsby & Popper 1991)
+
+Identical schemes found by different methods are listed once. Everything is seeded: the same
+inputs give the same proposals.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from geo import areas as ga
+
+SIMILARITY_KEYS = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_mean_rank",
+                   "pct_lsoas_most_deprived")
+DEFAULT_K = 6
+DEFAULT_TOLERANCE = 10.0
+
+
+@dataclass
+class Proposal:
+    """One alternative scheme: ward_code → 'Area 1'…, how it was found, and its score and parts."""
+
+    name: str
+    method: str
+    assignment: pd.Series
+    score: float = float("nan")
+    parts: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.parts.get("contiguous")) and bool(self.parts.get("within_tolerance"))
+
+
+def standardise(features: pd.DataFrame) -> pd.DataFrame:
+    """Each column to z-scores (population SD); missing = 0 (the mean); constant columns = 0."""
+    out = features.astype(float)
+    sd = out.std(ddof=0).replace(0, np.nan)
+    return ((out - out.mean()) / sd).fillna(0.0)
+
+
+def similarity_features(values: pd.DataFrame, ward_codes: list[str], keys=SIMILARITY_KEYS) -> pd.DataFrame:
+    """The chosen indicators per ward from da.indicator_values() (rows: codes, columns: keys), standardised."""
+    return standardise(values.reindex(index=ward_codes, columns=list(keys)))
+
+
+def _dissimilarity(labels: dict[str, int], z: pd.DataFrame) -> float:
+    """Within-area sum of squares ÷ total sum of squares (0 = areas internally identical)."""
+    total = float(((z - z.mean()) ** 2).to_numpy().sum())
+    if total == 0:
+        return 0.0
+    lab = pd.Series(labels).reindex(z.index)
+    within = float(z.groupby(lab).transform(lambda c: c - c.mean()).pow(2).to_numpy().sum())
+    return within / total
+
+
+def _violation(load: dict[int, float], lo: float, hi: float) -> float:
+    return sum(max(0.0, p - hi) + max(0.0, lo - p) for p in load.values())
+
+
+def repair(labels: dict[str, int], neighbours: dict, pop: pd.Series, z: pd.DataFrame, lo: float, hi: float,
+           max_moves: int = 500) -> dict[str, int]:
+    """Local moves of boundary wards until every area's residents are in [lo, hi] or no move helps.
+
+    Each step makes the move that most reduces the total excess and shortfall (ties: least added
+    dissimilarity, then ward code); a move never empties or splits the area the ward leaves.
+    """
+    labels = dict(labels)
+    zs = {c: z.loc[c].to_numpy() for c in z.index}
+    for _ in range(max_moves):
+        load: dict[int, float] = {}
+        members: dict[int, set] = {}
+        for code, k in labels.items():
+            load[k] = load.get(k, 0.0) + float(pop[code])
+            members.setdefault(k, set()).add(code)
+        now = _violation(load, lo, hi)
+        if now <= 0:
+            break
+        centre = {k: np.mean([zs[c] for c in m], axis=0) for k, m in members.items()}
+        best = None
+        for code in sorted(labels):
+            a, x = labels[code], float(pop[code])
+            for b in sorted({labels[n] for n in neighbours[code]} - {a}):
+                trial = dict(load)
+                trial[a] -= x
+                trial[b] += x
+                gain = now - _violation(trial, lo, hi)
+                if gain <= 1e-9:
+                    continue
+                extra = float(np.sum((zs[code] - centre[b]) ** 2) - np.sum((zs[code] - centre[a]) ** 2))
+                key = (-gain, extra, code)
+                if (best is None or key < best[0]) and len(members[a]) > 1 and \
+                        ga._connected(members[a] - {code}, neighbours):
+                    best = (key, code, b)
+        if best is None:
+            break
+        labels[best[1]] = best[2]
+    return labels
+
+
+def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: float, hi: float, seed: int,
+                   max_steps: int = 300) -> dict[str, int] | None:
+    """ReCom steps (gerrychain) until all areas are in [lo, hi]; None when it cannot get there."""
+    from gerrychain import Graph, Partition
+    from gerrychain.proposals import recom
+    from gerrychain.updaters import Tally
+
+    g = Graph.from_networkx(graph)
+    part = Partition(g, {n: labels[n] for n in graph.nodes}, updaters={"population": Tally("population")})
+    ideal = (lo + hi) / 2
+    eps = (hi - lo) / 2 / ideal * 0.999
+    rng = random.Random(seed)
+    for _ in range(max_steps):
+        if all(lo <= p <= hi for p in part["population"].values()):
+            return {n: int(part.assignment[n]) for n in graph.nodes}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                part = recom(part, "population", ideal, eps, node_repeats=2, rng=rng)
+        except Exception:  # noqa: BLE001 - gerrychain raises several kinds when a pair cannot be split
+            continue
+    ok = all(lo <= p <= hi for p in part["population"].values())
+    return {n: int(part.assignment[n]) for n in graph.nodes} if ok else None
+
+
+def _regions(method: str, frame: gpd.GeoDataFrame, w, z: pd.DataFrame, k: int, seed: int) -> dict[str, int]:
+    """spopt SKATER or AZP labels (ward_code → 0…k−1) on the standardised indicators."""
+    cols = list(z.columns)
+    gdf = frame.join(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "skater":
+            from spopt.region import Skater
+
+            model = Skater(gdf, w, cols, n_clusters=k, floor=max(1, len(gdf) // (3 * k)), islands="ignore")
+        else:
+            from spopt.region import AZP
+
+            np.random.seed(seed)
+            model = AZP(gdf, w, cols, n_clusters=k, random_state=seed)
+        model.solve()
+    return {c: int(lab) for c, lab in zip(gdf.index, model.labels_, strict=True)}
+
+
+def _renumber(labels: dict[str, int], frame: gpd.GeoDataFrame) -> pd.Series:
+    """Names 'Area 1'… in order of each area's northernmost-then-westernmost centroid, so names are stable."""
+    cent = frame.geometry.centroid
+    lab = pd.Series(labels)
+    pos = pd.DataFrame({"x": cent.x, "y": cent.y, "lab": lab.reindex(frame.index)}).groupby("lab")[["x", "y"]].mean()
+    order = sorted(pos.index, key=lambda a: (-pos.at[a, "y"], pos.at[a, "x"]))
+    rename = {a: f"Area {i + 1}" for i, a in enumerate(order)}
+    return lab.map(rename).rename("area").rename_axis("ward_code")
+
+
+def evaluate(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series, z: pd.DataFrame,
+             tolerance_pct: float) -> tuple[float, dict]:
+    """The documented score (lower is better) and its parts for one scheme."""
+    check = ga.check_scheme(assignment, wards_bng, residents, tolerance_pct)
+    max_dev = float(check["deviation_pct"].abs().max())
+    labels = {c: a for c, a in assignment.items()}
+    parts = {"max_deviation_pct": max_dev, "dissimilarity": _dissimilarity(labels, z),
+             "mean_compactness": float(check["compactness"].mean()),
+             "contiguous": bool(check["contiguous"].all()), "within_tolerance": bool(check["within_tolerance"].all())}
+    score = max_dev / tolerance_pct + parts["dissimilarity"] + (1 - parts["mean_compactness"])
+    return score, parts
+
+
+def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.DataFrame, k: int = DEFAULT_K,
+            tolerance_pct: float = DEFAULT_TOLERANCE, alternatives: int = 4, seed: int = 0) -> list[Proposal]:
+    """Ranked alternative schemes (best first; valid schemes before any that could not be repaired).
+
+    wards_bng: ward_code + EPSG:27700 geometry; residents: per ward_code; features: standardised
+    indicators per ward_code (similarity_features). Tries SKATER once and AZP with seeds
+    seed…seed+alternatives−1, each repaired as the module docstring says.
+    """
+    frame = ga._measured(wards_bng).set_index("ward_code")
+    codes = list(frame.index)
+    k = max(1, min(int(k), len(codes)))
+    pop = residents.reindex(codes).fillna(0.0).astype(float)
+    z = features.reindex(codes).fillna(0.0)
+    w = ga.contiguity(frame)
+    neighbours = {c: list(n) for c, n in w.neighbors.items()}
+    graph = nx.Graph()
+    for c in codes:
+        graph.add_node(c, population=float(pop[c]))
+    graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
+    mean = pop.sum() / k
+    lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
+
+    runs = [("SKATER", "skater", seed)] + [(f"AZP (seed {s})", "azp", s) for s in range(seed, seed + alternatives)]
+    found: list[Proposal] = []
+    seen: set = set()
+    for label, method, s in runs:
+        try:
+            labels = _regions(method, frame, w, z, k, s)
+        except Exception:  # noqa: BLE001 - a method that fails on this map is skipped, the others still run
+            continue
+        if len(set(labels.values())) != k:
+            continue
+        how = label
+        fixed = repair(labels, neighbours, pop, z, lo, hi)
+        loads = pd.Series(fixed).map(pop.to_dict()).groupby(pd.Series(fixed)).sum()
+        if not ((loads >= lo) & (loads <= hi)).all() and nx.is_connected(graph):
+            balanced = _recom_balance(fixed, graph, pop, lo, hi, s)
+            if balanced is not None:
+                fixed, how = balanced, label + " + ReCom"
+        else:
+            how = label + " + local moves"
+        assignment = _renumber(fixed, frame)
+        key = frozenset(frozenset(g.index) for _, g in assignment.groupby(assignment))
+        if key in seen:
+            continue
+        seen.add(key)
+        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct)
+        found.append(Proposal("", how, assignment, score, parts))
+    found.sort(key=lambda p: (not p.valid, p.score))
+    for i, p in enumerate(found):
+        p.name = f"Proposal {chr(ord('A') + i)}"
+    return found
+
+
+def proposals_table(found: list[Proposal]) -> pd.DataFrame:
+    """The ranked proposals for the screen."""
+    return pd.DataFrame({
+        "Proposal": [p.name for p in found],
+        "Found by": [p.method for p in found],
+        "Score (lower is better)": [round(p.score, 3) for p in found],
+        "Largest deviation (%)": [round(p.parts["max_deviation_pct"], 1) for p in found],
+        "Dissimilarity inside areas (0–1)": [round(p.parts["dissimilarity"], 3) for p in found],
+        "Mean compactness (0–1)": [round(p.parts["mean_compactness"], 3) for p in found],
+        "All contiguous and in range": ["yes" if p.valid else "no" for p in found],
+    })

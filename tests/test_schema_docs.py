@@ -20,3 +20,11 @@ def test_ddl_runs_on_duckdb(tmp_path):
         con.execute(ddl(table))
     names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert names == {t.name for t in TABLES}
+
+
+def test_methods_document_every_registry_indicator():
+    from geo.indicators import INDICATORS
+
+    text = (DOC.parent / "methods.md").read_text(encoding="utf-8")
+    missing = [i.label for i in INDICATORS if f"| {i.label} | {i.unit} | {i.formula} |" not in text]
+    assert not missing, f"docs/methods.md lacks registry rows for {missing}"

@@ -19,6 +19,7 @@ asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)
 st.query_params["ward"] = code
 prof = da.ward_profile(code, flt)
+part = da.ward_participation(code, flt, policy)
 
 left, right = st.columns([2, 3])
 with left:
@@ -26,7 +27,7 @@ with left:
               returned_objects=[], key="ward_map")
     st.caption(f"{prof.name} (filled) and its neighbours.")
 with right:
-    st.markdown("**In short:** " + " ".join(prof.summary))
+    st.markdown("**In short:** " + " ".join([*prof.summary, we.trend_sentence(part["trend"], policy=policy)]))
 meta = da.meta()
 engagement_note = ui.filter_summary(flt)
 
@@ -96,7 +97,6 @@ other = st.selectbox("Compare with", others, index=default, format_func=names.ge
 ui.table(profile.compare_wards(da.indicator_values(flt, policy), code, other, names))
 
 st.header("Taking part")
-part = da.ward_participation(code, flt, policy)
 st.markdown(we.trend_sentence(part["trend"], policy=policy))
 ui.table(we.quarterly_table(part["trend"], policy))
 st.caption("Quarters by date of response. Per 1,000 residents; hidden where a count is below "

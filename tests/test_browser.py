@@ -151,8 +151,37 @@ def test_thurrock_ward_profile_by_link_matches_the_database(served_thurrock, thu
         summary = page.locator('[data-testid="stMarkdownContainer"]', has_text="In short:").first.inner_text()
         assert f"{top20} of its {lsoas} neighbourhoods" in summary or (top20 == 0 and f"None of its {lsoas}" in summary)
         # The headline grid is a canvas (glide-data-grid); its cells are mirrored in an accessible table.
-        cells = page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
+        cells: list[str] = []
+        for _ in range(60):  # the grid mirrors its cells for assistive technology once drawn
+            cells = page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
+            if f"{residents:,.0f}" in cells:
+                break
+            page.wait_for_timeout(500)
         assert f"{residents:,.0f}" in cells, cells[:20]
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "thurrock-ward-profile.png"), full_page=False)
         browser.close()
+
+
+def test_clicking_a_ward_on_the_overview_map_opens_its_profile(served_app, demo_db):
+    """Issue 3: a ward's profile opens from a click on the Overview map."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_app, timeout=60_000)
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        ward = frame.locator("path.leaflet-interactive").nth(3)
+        ward.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        ward.click(force=True)
+        page.wait_for_url("**/ward?ward=E05*", timeout=60_000)
+        code = page.url.rsplit("ward=", 1)[-1]
+        page.get_by_text("Headline indicators", exact=True).wait_for(timeout=60_000)
+        browser.close()
+    from etl import duck
+
+    con = duck.connect(demo_db, read_only=True)
+    assert con.execute("SELECT count(*) FROM wards WHERE ward_code = ?", [code]).fetchone()[0] == 1
+    con.close()

@@ -15,6 +15,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import data_access as da
 import ui
 from etl.checks import ACTIVITY_KINDS
+from etl.schema import SCHEMA_VERSION
 
 # The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
 # knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank
@@ -32,12 +33,21 @@ if not da.db_path().exists():
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
     st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/location_city:", url_path="ward"),
-    st.Page("pages/participation.py", title="Participation", icon=":material/how_to_vote:"),
-    st.Page("pages/areas.py", title="Areas", icon=":material/grid_view:"),
-    st.Page("pages/assets.py", title="Community assets", icon=":material/volunteer_activism:", url_path="assets"),
-    st.Page("pages/data.py", title="Data and sources", icon=":material/database:", url_path="data"),
+    # url paths differ from the file names on purpose: on a fresh server Streamlit's legacy pages/ discovery
+    # would otherwise serve /participation straight from pages/participation.py, without this frame.
+    st.Page("pages/participation.py", title="Participation", icon=":material/how_to_vote:", url_path="taking-part"),
+    st.Page("pages/areas.py", title="Areas", icon=":material/grid_view:", url_path="area-working"),
+    st.Page("pages/assets.py", title="Community assets", icon=":material/volunteer_activism:",
+            url_path="community-assets"),
+    st.Page("pages/data.py", title="Data and sources", icon=":material/database:", url_path="sources"),
 ]
 navigation = st.navigation(pages)
+built_with = da.meta().get("schema_version")
+if built_with != str(SCHEMA_VERSION):
+    st.error(f"This database ({da.db_path().name}) was built by a different version of Wardscope (schema "
+             f"{built_with}, this app reads schema {SCHEMA_VERSION}). Rebuild it with `python -m etl build --config "
+             "…` or `python -m etl demo`; nothing else needs to change.", icon=":material/database:")
+    st.stop()
 if legacy_first_run:
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     target = next((p for p in pages if asked and p.url_path == asked), None)

@@ -616,8 +616,161 @@ def respondent_hexes(size_m: float, flt: EngagementFilter = EngagementFilter()) 
     Raw counts per cell (q, r axial coordinates), never a postcode or a point: geo.density
     builds the hexagons and drops cells below the disclosure threshold.
     """
-    return _respondent_hexes(_version(), float(size_m), params_check(flt))
+    return _respondent_hexes(_version(), float(size_m), flt)
 
 
-def params_check(flt: EngagementFilter) -> EngagementFilter:
-    return flt
+@st.cache_data(show_spinner=False)
+def _respondent_groups_quarterly(version: tuple, column: str, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    # `column` is checked against DEMOGRAPHIC_COLUMNS by the caller, never taken from user input.
+    return _query(f"""
+        SELECT quarter, category, count(*) AS respondents FROM (
+            SELECT {_RESPONDENT} AS who,
+                   year(r.submitted_at)::VARCHAR || ' Q' || quarter(r.submitted_at)::VARCHAR AS quarter,
+                   arg_max(r.{column}, r.submitted_at) AS category
+            FROM responses r JOIN activities a USING (activity_id)
+            WHERE r.ward_code IS NOT NULL AND {where}
+            GROUP BY who, quarter)
+        GROUP BY ALL ORDER BY quarter, category""", params)
+
+
+def respondent_groups_quarterly(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Distinct respondents per calendar quarter and demographic category (raw counts; 'Not stated' included).
+
+    A person who took part in two quarters counts in each, with their latest answer in that quarter.
+    """
+    if dimension not in DEMOGRAPHIC_COLUMNS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    return _respondent_groups_quarterly(_version(), DEMOGRAPHIC_COLUMNS[dimension], flt)
+
+
+@st.cache_data(show_spinner=False)
+def _group_channels(version: tuple, column: str, flt: EngagementFilter) -> pd.DataFrame:
+    where, params = flt.where()
+    return _query(f"""
+        WITH people AS (
+            SELECT {_RESPONDENT} AS who, arg_max(r.{column}, r.submitted_at) AS category
+            FROM responses r JOIN activities a USING (activity_id)
+            WHERE r.ward_code IS NOT NULL AND {where} GROUP BY who),
+        used AS (
+            SELECT DISTINCT {_RESPONDENT} AS who, coalesce(r.channel, 'not recorded') AS channel
+            FROM responses r JOIN activities a USING (activity_id)
+            WHERE r.ward_code IS NOT NULL AND {where})
+        SELECT p.category, u.channel, count(*) AS respondents FROM people p JOIN used u USING (who)
+        GROUP BY ALL ORDER BY 1, 2""", params + params)
+
+
+def group_channels(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
+    """Distinct respondents per demographic category (latest answer) and channel used (raw counts).
+
+    A person who used two channels counts under each.
+    """
+    if dimension not in DEMOGRAPHIC_COLUMNS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    return _group_channels(_version(), DEMOGRAPHIC_COLUMNS[dimension], flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _outreach_targets(version: tuple, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import scrutiny
+
+    names = dict(zip(wards()["ward_code"], wards()["ward_name"], strict=True))
+    return scrutiny.outreach_targets(participation_reach(flt, policy), ward_deprivation(), ward_geometry_bng(),
+                                     assets(), names)
+
+
+def outreach_targets(flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.scrutiny.outreach_targets (documented score), cached per filter."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _outreach_targets(_version(), flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _themed_group(version: tuple, dimension: str, categories: tuple[str, ...], flt: EngagementFilter,
+                  policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from geo import scrutiny
+
+    definition = scrutiny.group_definition("", dimension, list(categories))
+    return (scrutiny.group_by_ward(population(), respondent_groups(dimension, flt), list(wards()["ward_code"]),
+                                   definition, policy),
+            scrutiny.group_by_quarter(population(), respondent_groups_quarterly(dimension, flt), definition, policy))
+
+
+def themed_group(dimension: str, categories: tuple[str, ...], flt: EngagementFilter = EngagementFilter(),
+                 policy=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """geo.scrutiny.group_by_ward and group_by_quarter for a themed group, cached."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _themed_group(_version(), dimension, tuple(categories), flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scrutiny_parts(version: tuple, flt: EngagementFilter, policy) -> dict:
+    from geo import participation as gp
+    from geo import scrutiny
+    from geo import ward_engagement as we
+
+    pop = population()
+    names = dict(zip(wards()["ward_code"], wards()["ward_name"], strict=True))
+    dims = gp.dimensions_available(pop, list(DEMOGRAPHIC_COLUMNS))
+    flagged = {d: gp.flagged_table(representation_matrix(d, flt, policy), names, policy) for d in dims}
+    everywhere = ward_activities(flt).assign(ward_code="all")
+    outcomes = we.outcome_share(we.activities_reached(everywhere, activities(), "all", policy))
+    mixes = {}
+    for d in dims:
+        groups = list(dict.fromkeys(pop.loc[pop["dimension"] == d, "category"]))
+        mixes[d] = scrutiny.channel_mix_table(scrutiny.channel_mix_by_group(group_channels(d, flt),
+                                                                            respondent_groups(d, flt), groups, policy))
+    return {"flagged": flagged, "outcomes": outcomes, "channel_mix": mixes}
+
+
+def scrutiny_parts(flt: EngagementFilter = EngagementFilter(), policy=None) -> dict:
+    """The scrutiny report's protected pieces, cached: flagged cells per dimension (tables of strings),
+    outcome share of activities with responses, channel mix by group per dimension."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _scrutiny_parts(_version(), flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _representation_view(version: tuple, dimension: str, flt: EngagementFilter, policy, title: str,
+                         group_label: str) -> dict:
+    from geo import participation as gp
+    from geo import ward_engagement as we
+
+    names = dict(zip(wards()["ward_code"], wards()["ward_name"], strict=True))
+    rep = borough_representation(dimension, flt, policy)
+    groups = rep[rep["kind"] == "group"]
+    matrix = representation_matrix(dimension, flt, policy)
+    return {"borough": rep, "borough_table": we.representation_table(rep, group_label, policy),
+            "heatmap": gp.heatmap_figure(matrix, names, list(groups["group"]), title),
+            "flagged": gp.flagged_table(matrix, names, policy)}
+
+
+def representation_view(dimension: str, flt: EngagementFilter = EngagementFilter(), policy=None, title: str = "",
+                        group_label: str = "Group") -> dict:
+    """What the Participation page shows for one dimension, built once and cached: the borough test
+    (frame and table of strings), the ward × group heatmap (plotly dict) and the flagged cells table."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _representation_view(_version(), dimension, flt, policy or DisclosurePolicy.from_env(), title,
+                                group_label)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _quarterly_reach(version: tuple, flt: EngagementFilter, policy) -> pd.DataFrame:
+    from geo import ward_engagement as we
+
+    quarterly, pop = ward_quarterly(flt), population()
+    frames = [we.quarterly_trend(quarterly, code, pop, policy, flt.start).assign(ward_code=code)
+              for code in wards()["ward_code"]]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def quarterly_reach(flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.ward_engagement.quarterly_trend for every ward (long, with ward_code), cached: people taking part
+    per 1,000 residents per ward and quarter, protected, for the scrutiny report."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _quarterly_reach(_version(), flt, policy or DisclosurePolicy.from_env())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: england_population, england_deprivation, wards.lad_code per ward
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,15 @@ def _legend(fmap: folium.Map, caption: str, entries: list[tuple[str, str]]) -> N
         f"<b>{caption}</b>{rows}</div>"))
 
 
-def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tuple[pd.Series, list[float]]:
-    """Class (0..k-1, -1 for missing) of each value and the upper bounds, via mapclassify."""
+def classify(values: pd.Series, k: int = 5, scheme: str = "auto") -> tuple[pd.Series, list[float]]:
+    """Class (0..k-1, -1 for missing) of each value and the upper bounds, via mapclassify.
+
+    scheme "auto": Fisher–Jenks (optimal natural breaks) for a borough's wards — exact, ~1 ms
+    where mapclassify's sampled NaturalBreaks takes 90–200 ms — and quantiles beyond 150
+    values, since Fisher–Jenks without numba grows with the square of the count (0.8 s for 700).
+    """
+    if scheme == "auto":
+        scheme = "FisherJenks" if values.notna().sum() <= 150 else "Quantiles"
     valid = values.dropna()
     classes = pd.Series(-1, index=values.index)
     if valid.nunique() < 2:
@@ -72,7 +79,7 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "NaturalBreaks") -> tu
 
 
 def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str],
-               k: int = 5, scheme: str = "NaturalBreaks", highlight: str | None = None,
+               k: int = 5, scheme: str = "auto", highlight: str | None = None,
                decimals: int = 1, missing_label: str = "hidden (count below the disclosure threshold) or no data",
                ) -> folium.Map:
     """Wards coloured by `column` in classes; `tooltip` maps column names to labels.

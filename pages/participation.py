@@ -1,8 +1,11 @@
 """Participation: how much each ward takes part, who takes part compared with who lives here, where
 participation is clustered low, and where respondents live (hexagons, never points)."""
 
+import json
+import warnings
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,8 +13,11 @@ import data_access as da
 import ui
 from geo import charts, density, hotspots, indicators, maps
 from geo import participation as gp
+from geo import scrutiny as sc
 from geo.disclosure import DisclosurePolicy
 
+# mapclassify's Fisher–Jenks says on every call that numba would make it faster; on a borough it takes ~1 ms.
+warnings.filterwarnings("ignore", message="Numba not installed")
 ui.header("Participation", "Who takes part, ward by ward and group by group")
 policy = DisclosurePolicy.from_env()
 flt = ui.engagement_filter()
@@ -27,38 +33,82 @@ population = da.population()
 rates = da.participation_reach(flt, policy)
 totals = da.borough_totals(flt)
 
-# --- 1. reach map ---------------------------------------------------------------------------
+# --- the maps: reach, cold spots, where respondents live (one drawn per run) ---------------
 st.subheader("Taking part by ward")
 measure = st.radio("Measure", list(gp.RATE_KEYS), horizontal=True,
                    format_func=lambda k: indicators.BY_KEY[gp.RATE_KEYS[k]].label)
-smooth = st.radio("Rate on the map", ["smoothed", "raw"], horizontal=True, key="participation_rate",
-                  format_func={"smoothed": "Smoothed (Empirical Bayes)", "raw": "Raw"}.get)
+VIEWS = {"reach": "Reach by ward", "cold": "Cold spots", "density": "Where respondents live"}
+view = st.radio("Map", list(VIEWS), horizontal=True, format_func=VIEWS.get, key="participation_view")
 chosen = indicators.BY_KEY[gp.RATE_KEYS[measure]]
 table = gp.ward_table(rates, policy)
 smoothed_label = f"{chosen.label}, smoothed"
 table[smoothed_label] = rates[gp.EB_KEYS[measure]].map(chosen.format)
-column = gp.EB_KEYS[measure] if smooth == "smoothed" else gp.RATE_KEYS[measure]
-shown = table[[gp.COUNT_LABELS[measure], chosen.label, smoothed_label]].assign(
-    ward_code=rates["ward_code"], value=rates[column])
-frame = wards.merge(shown, on="ward_code", how="left")
+# Fisher–Jenks (exact natural breaks) is fast on a borough's wards; quantiles at England scale.
+scheme = "FisherJenks" if len(wards) <= 500 else "Quantiles"
 
-left, right = st.columns([3, 2])
-with left:
-    caption = f"{chosen.label} ({chosen.unit}){', smoothed' if smooth == 'smoothed' else ''}"
-    fmap = maps.choropleth(frame, "value", caption,
-                           {"ward_name": "Ward", gp.COUNT_LABELS[measure]: gp.COUNT_LABELS[measure],
-                            chosen.label: f"{chosen.label} (raw)", smoothed_label: smoothed_label},
-                           decimals=chosen.decimals, missing_label=f"hidden (fewer than {policy.threshold}) or no data")
-    st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
-with right:
-    ui.table(table, height=520)
-st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), which "
-           "pulls a small ward's rate towards the borough's in proportion to how uncertain it is; the raw rate is "
-           f"beside it. Classes: natural breaks (mapclassify). Grey wards: count hidden (fewer than "
-           f"{policy.threshold}) or no residents; a hidden count hides its smoothed rate too. "
-           f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
-           f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
-           "counted in each, so 'All wards' can exceed the number of different people.")
+if view == "reach":
+    smooth = st.radio("Rate on the map", ["smoothed", "raw"], horizontal=True, key="participation_rate",
+                      format_func={"smoothed": "Smoothed (Empirical Bayes)", "raw": "Raw"}.get)
+    column = gp.EB_KEYS[measure] if smooth == "smoothed" else gp.RATE_KEYS[measure]
+    shown = table[[gp.COUNT_LABELS[measure], chosen.label, smoothed_label]].assign(
+        ward_code=rates["ward_code"], value=rates[column])
+    frame = wards.merge(shown, on="ward_code", how="left")
+    left, right = st.columns([3, 2])
+    with left:
+        caption = f"{chosen.label} ({chosen.unit}){', smoothed' if smooth == 'smoothed' else ''}"
+        fmap = maps.choropleth(frame, "value", caption,
+                               {"ward_name": "Ward", gp.COUNT_LABELS[measure]: gp.COUNT_LABELS[measure],
+                                chosen.label: f"{chosen.label} (raw)", smoothed_label: smoothed_label},
+                               scheme=scheme, decimals=chosen.decimals,
+                               missing_label=f"hidden (fewer than {policy.threshold}) or no data")
+        st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
+    with right:
+        ui.table(table, height=520)
+    st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), "
+               "which pulls a small ward's rate towards the borough's in proportion to how uncertain it is; the raw "
+               "rate is beside it. Classes: Fisher–Jenks natural breaks (mapclassify). Grey wards: count hidden "
+               f"(fewer than {policy.threshold}) or no residents; a hidden count hides its smoothed rate too. "
+               f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
+               f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
+               "counted in each, so 'All wards' can exceed the number of different people.")
+elif view == "cold":
+    spots = da.cold_spots(measure, flt)
+    spot_frame = wards.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
+    left, right = st.columns([3, 2])
+    with left:
+        st_folium(maps.category_map(spot_frame, "label", "Local Moran's I (p < 0.05)",
+                                    {"ward_name": "Ward", "label": "Cluster"}),
+                  height=520, width="100%", returned_objects=[], key="participation_coldspots")
+    with right:
+        ui.table(hotspots.cold_spot_table(spots, names), height=520)
+    st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
+               "the full ward boundaries (British National Grid), row-standardised; significance by 999 conditional "
+               "permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate surrounded by "
+               "low-rate wards. The pseudo p-values are not corrected for the number of wards: treat single wards "
+               "near 0.05 with caution.")
+else:
+    size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
+    size = density.SIZES[size_label]
+    cells, dropped = density.hexagons(da.respondent_hexes(size, flt), size, policy)
+    left, right = st.columns([3, 2])
+    if len(cells):
+        hex_frame = cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])
+        with left:
+            st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
+                                      {"People": "People taking part"}, scheme="Quantiles", decimals=0),
+                      height=520, width="100%", returned_objects=[], key="participation_hexmap")
+        with right:
+            ui.table(cells[["cell", "respondents"]].sort_values("respondents", ascending=False)
+                     .rename(columns={"cell": "Hexagon (q, r)", "respondents": "People taking part"})
+                     .assign(**{"People taking part": lambda d: d["People taking part"].map("{:,.0f}".format)}),
+                     height=520)
+    else:
+        st.info(f"No hexagon has {policy.threshold} or more people taking part with these filters.")
+    st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "
+               f"(British National Grid). Hexagons with fewer than {policy.threshold} people are not drawn; they "
+               f"hold {gp.protect_single(dropped, policy)} people in all. Postcode centroids only: no response is "
+               "ever placed on the map as a point.")
+ui.sources("age", "engagement")
 
 target = st.number_input("Target: people taking part per 1,000 residents, in every ward", min_value=0.0,
                          value=20.0, step=5.0, key="participation_target")
@@ -71,24 +121,6 @@ if len(below):
     ui.table(below.assign(rate=below["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}"))
              .rename(columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"})
              .drop(columns=["ward_code"]))
-ui.sources("age", "engagement")
-
-# --- 2. cold spots --------------------------------------------------------------------------
-st.subheader("Cold spots: clusters of low participation")
-spots = da.cold_spots(measure, flt)
-spot_frame = wards.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
-left, right = st.columns([3, 2])
-with left:
-    st_folium(maps.category_map(spot_frame, "label", "Local Moran's I (p < 0.05)",
-                                {"ward_name": "Ward", "label": "Cluster"}),
-              height=420, width="100%", returned_objects=[], key="participation_coldspots")
-with right:
-    ui.table(hotspots.cold_spot_table(spots, names), height=420)
-st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
-           "the full ward boundaries (British National Grid), row-standardised; significance by 999 conditional "
-           "permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate surrounded by "
-           "low-rate wards. The pseudo p-values are not corrected for the number of wards: treat single wards "
-           "near 0.05 with caution.")
 
 # --- 3. who takes part ----------------------------------------------------------------------
 st.subheader("Who takes part")
@@ -99,7 +131,9 @@ if not available:
             "compared with residents.")
 else:
     dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get)
-    rep = da.borough_representation(dimension, flt, policy)
+    view_parts = da.representation_view(dimension, flt, policy, f"Representation index by ward: {labels[dimension]}",
+                                        labels[dimension])
+    rep = view_parts["borough"]
     chart, tab = st.columns([2, 3])
     groups = rep[rep["kind"] == "group"]
     fig = charts.grouped_bars(groups, "group",
@@ -107,9 +141,7 @@ else:
                               "% of respondents who stated a group / % of residents")
     chart.plotly_chart(fig, width="stretch")
     with tab:
-        from geo import ward_engagement as we
-
-        ui.table(we.representation_table(rep, labels[dimension], policy))
+        ui.table(view_parts["borough_table"])
     st.caption("Borough-wide; each person is counted once, in the ward and with the answer of their latest "
                "response. Shares of respondents leave out those who did not state a group, who are shown as their "
                "own row. Representation index = share of respondents ÷ share of residents: 1.00 means in "
@@ -120,13 +152,10 @@ else:
                f"index are hidden when a count is hidden or the base is below {policy.min_base}. "
                f"{ui.filter_summary(flt)}.")
 
-    matrix = da.representation_matrix(dimension, flt, policy)
-    order = list(groups["group"])
     left, right = st.columns([3, 2])
-    left.plotly_chart(gp.heatmap_figure(matrix, names, order, f"Representation index by ward: {labels[dimension]}"),
-                      width="stretch")
+    left.plotly_chart(view_parts["heatmap"], width="stretch")
     with right:
-        flagged = gp.flagged_table(matrix, names, policy)
+        flagged = view_parts["flagged"]
         st.markdown(f"**{len(flagged)} ward × group cells flagged under-represented**")
         ui.table(flagged)
     st.caption("Each cell: the group's share of the ward's respondents ÷ its share of the ward's residents (blue "
@@ -135,27 +164,101 @@ else:
                "holds whatever the hidden values are.")
     ui.sources(dimension, "engagement")
 
-# --- 4. where respondents live --------------------------------------------------------------
-st.subheader("Where respondents live")
-size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
-cells, dropped = density.hexagons(da.respondent_hexes(density.SIZES[size_label], flt), density.SIZES[size_label],
-                                  policy)
-left, right = st.columns([3, 2])
-if len(cells):
-    hex_frame = cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])
-    with left:
-        st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
-                                  {"People": "People taking part"}, decimals=0),
-                  height=420, width="100%", returned_objects=[], key="participation_hexmap")
-    with right:
-        ui.table(cells[["cell", "respondents"]].sort_values("respondents", ascending=False)
-                 .rename(columns={"cell": "Hexagon (q, r)", "respondents": "People taking part"})
-                 .assign(**{"People taking part": lambda d: d["People taking part"].map("{:,.0f}".format)}),
-                 height=420)
-else:
-    st.info(f"No hexagon has {policy.threshold} or more people taking part with these filters.")
-st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "
-           f"(British National Grid). Hexagons with fewer than {policy.threshold} people are not drawn; they hold "
-           f"{gp.protect_single(dropped, policy)} people in all. Postcode centroids only: no response is ever "
-           "placed on the map as a point.")
-ui.sources("engagement")
+
+# --- 5. themed groups ---------------------------------------------------------------------------
+st.subheader("Themed groups")
+if available:
+    # Read the workspace once per session (opening its file costs ~25 ms a run); re-read after a change.
+    if "themed_groups_saved" not in st.session_state:
+        st.session_state["themed_groups_saved"] = da.saved_items(sc.KIND)
+    saved = st.session_state["themed_groups_saved"]
+    stored = {row.name: json.loads(row.payload) for row in saved.itertuples()}
+    choice = st.selectbox("Saved themed group", ["(define a new group)", *stored], key="themed_saved")
+    preset = stored.get(choice, {})
+    dims = available
+    theme_dim = st.selectbox("Dimension", dims, format_func=labels.get, key="themed_dimension",
+                             index=dims.index(preset["dimension"]) if preset.get("dimension") in dims else 0)
+    options = list(dict.fromkeys(population.loc[population["dimension"] == theme_dim, "category"]))
+    theme_cats = st.multiselect("Groups in the theme", options, key=f"themed_categories_{theme_dim}_{choice}",
+                                default=[c for c in preset.get("categories", []) if c in options] or options[:1])
+    if theme_cats:
+        by_ward, by_quarter = da.themed_group(theme_dim, tuple(theme_cats), flt, policy)
+        left, right = st.columns([2, 3])
+        with left:
+            st.markdown("**Over time (borough)**")
+            ui.table(sc.group_table(by_quarter, "quarter", policy=policy))
+        with right:
+            st.markdown("**By ward**")
+            ui.table(sc.group_table(by_ward, "ward_code", names, policy), height=300)
+        st.caption(f"{', '.join(theme_cats)}: people taking part per 1,000 residents in the group (census). A "
+                   "ward's or quarter's count is the sum of its groups' published counts, hidden when any of them "
+                   f"is hidden (fewer than {policy.threshold}), so the theme reveals nothing the other tables do "
+                   "not. A person taking part in two quarters counts in each.")
+        name_col, save_col, del_col = st.columns([3, 1, 1])
+        new_name = name_col.text_input("Save as", value=choice if preset else "", key="themed_name")
+        if save_col.button("Save themed group", key="themed_save"):
+            try:
+                if preset and new_name.strip() and new_name.strip() != choice:
+                    da.rename_item(sc.KIND, choice, new_name)
+                da.save_item(sc.KIND, new_name, sc.group_definition(new_name.strip(), theme_dim, theme_cats))
+                st.session_state.pop("themed_groups_saved", None)
+                st.rerun()
+            except ValueError as error:
+                st.error(str(error))
+        if preset and del_col.button("Delete", key="themed_delete"):
+            da.delete_item(sc.KIND, choice)
+            st.session_state.pop("themed_groups_saved", None)
+            st.rerun()
+
+# --- 6. scrutiny report and outreach targets -------------------------------------------------
+st.subheader("Scrutiny report")
+parts = da.scrutiny_parts(flt, policy)
+flagged_all = pd.concat([t.assign(Dimension=labels[d]) for d, t in parts["flagged"].items()], ignore_index=True) \
+    if parts["flagged"] else pd.DataFrame(columns=["Ward", "Group"])
+outcomes = parts["outcomes"]
+outcome_text = (f"{outcomes['with_outcome']} of {outcomes['closed']} closed activities with responses have "
+                "published an outcome" + (f", a median of {outcomes['median_days_to_outcome']:.0f} days after closing"
+                                          if outcomes["median_days_to_outcome"] is not None else "") + "."
+                if outcomes["closed"] else "No activity with responses has closed yet.")
+mix_dim = available[0] if available else None
+mix = parts["channel_mix"].get(mix_dim, pd.DataFrame())
+below_table = status.assign(rate=status["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}")).rename(
+    columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"}).drop(columns=["ward_code"])
+by_quarter_table = sc.quarterly_target_table(da.quarterly_reach(flt, policy), names, target)
+st.markdown(f"**People taking part per 1,000 residents by quarter** (▼ below the target of {target:,.0f})")
+ui.table(by_quarter_table)
+sections = [
+    ("Reach by quarter", f"People taking part per 1,000 residents; ▼ below the target of {target:,.0f}.",
+     by_quarter_table),
+    ("Reach by ward", f"Target: {target:,.0f} people taking part per 1,000 residents in every ward. "
+     f"{ui.filter_summary(flt)}.", below_table),
+    ("Groups flagged under-represented", "Wilson interval, one-sided exact binomial test, Holm across the groups "
+     "of each ward (5%).", flagged_all),
+    ("You said, we did", outcome_text, pd.DataFrame({"Closed": [outcomes["closed"]],
+                                                     "With outcome": [outcomes["with_outcome"]]})),
+    (f"Channel mix by {labels.get(mix_dim, '').lower()}", "Share of each group's people who used each channel "
+     "(online vs paper/event: a digital-exclusion signal).", mix),
+]
+st.markdown(outcome_text)
+st.markdown(f"**Channel mix by {labels.get(mix_dim, '').lower()}** (share of each group's people)")
+ui.table(mix)
+if st.toggle("Prepare the report for download (HTML and CSV)", key="scrutiny_prepare"):
+    html_col, csv_col = st.columns(2)
+    html_col.download_button("Download report (HTML)",
+                             sc.report_html(f"Participation scrutiny report — {da.meta()['council']}", sections),
+                             file_name="participation-scrutiny.html", mime="text/html", key="scrutiny_html")
+    csv_col.download_button("Download report tables (CSV)", sc.report_csv(sections),
+                            file_name="participation-scrutiny.csv", mime="text/csv", key="scrutiny_csv")
+    st.caption("Every figure in the report is a protected table from this page: counts below "
+               f"{policy.threshold} are shown as {policy.label}, no share on a base below {policy.min_base}.")
+
+st.subheader("Outreach targets")
+targets = da.outreach_targets(flt, policy)
+ui.table(pd.DataFrame({
+    "Ward": targets["ward_name"], "Score": targets["score"].round(2), "Low reach": targets["low_reach"].round(2),
+    "Deprivation": targets["deprivation"].round(2), "Host nearby": targets["host_nearby"].round(2),
+    "Nearest community asset": targets["nearest_asset"],
+    "Distance (m)": targets["asset_distance_m"].map(lambda v: "" if v != v else f"{v:,.0f}")}).head(10))
+st.caption("Score = 0.5 × low reach (1 − percentile of the smoothed rate of people taking part) + 0.3 × deprivation "
+           "(percentile of IMD 2019 mean rank, most deprived = 1) + 0.2 × a possible host nearby (a community asset "
+           "within 1 km of the ward = 1, falling to 0 at 5 km). Top ten wards.")

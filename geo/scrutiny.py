@@ -1,0 +1,234 @@
+"""Themed groups, the scrutiny report and outreach targets, as plain DataFrames and text.
+
+Themed groups. A themed group is one demographic dimension and some of its census categories
+(e.g. age 16-24; ethnicity Black African + Black Caribbean; disability Disabled). Its count in a
+ward is the *sum of its categories' protected counts* in the full wards × categories table (the
+very table the ward profile and the heatmap protect, Not stated included), and is hidden when any
+of them is hidden. A sum of published figures reveals nothing new, whereas protecting the themed
+sum on its own could publish e.g. "Black African + Black Caribbean = 25" beside a published
+"Black African = 20" and give away a 5. Over time, the same rule on the quarters × categories
+table. Rates are per 1,000 of the group's residents (census), hidden on a hidden count or a base
+below min_base (geo.disclosure.safe_rate).
+
+Outreach score (documented, 0–1, higher = more in need of outreach), per ward:
+    score = 0.5 × low_reach + 0.3 × deprivation + 0.2 × host_nearby
+  low_reach   = 1 − percentile rank of the ward's Empirical Bayes rate of people taking part
+                per 1,000 residents (so the lowest reach is 1);
+  deprivation = percentile rank of the ward's IMD average rank, most deprived = 1;
+  host_nearby = 1 when a community asset that could host an event lies within 1 km of the
+                ward (distance on EPSG:27700 from the ward boundary), falling linearly to 0 at 5 km.
+Ranks, not raw values, so the three parts share a scale; the weights favour reach, then need,
+then the practical chance of outreach. The nearest asset is named.
+"""
+
+from __future__ import annotations
+
+import html
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from etl.mappings import NOT_STATED
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_table, safe_rate
+
+KIND = "themed_group"
+WEIGHTS = {"low_reach": 0.5, "deprivation": 0.3, "host_nearby": 0.2}
+NEAR_M, FAR_M = 1000.0, 5000.0
+
+
+def group_definition(name: str, dimension: str, categories: list[str]) -> dict:
+    """The payload saved for a themed group (data_access.save_item('themed_group', name, payload))."""
+    if not categories:
+        raise ValueError("a themed group needs at least one category")
+    return {"name": name, "dimension": dimension, "categories": list(categories)}
+
+
+def _protected_grid(long: pd.DataFrame, index: str, keys: list[str], policy: DisclosurePolicy,
+                    column_totals: bool) -> pd.DataFrame:
+    g = long.assign(category=long["category"].fillna(NOT_STATED))
+    grid = g.pivot_table(index=index, columns="category", values="respondents", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(columns=list(dict.fromkeys(keys + list(grid.columns))), fill_value=0)
+    grid.columns = grid.columns.astype(object)
+    return protect_table(grid, policy, row_totals=True, column_totals=column_totals).values
+
+
+def _categories(population: pd.DataFrame, dimension: str) -> list[str]:
+    return list(dict.fromkeys(population.loc[population["dimension"] == dimension, "category"])) + [NOT_STATED]
+
+
+def group_by_ward(population: pd.DataFrame, groups: pd.DataFrame, ward_codes: list[str], definition: dict,
+                  policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Per ward (and 'Total'): the group's residents, people taking part (protected sum) and per 1,000.
+
+    groups: data_access.respondent_groups(definition['dimension']) (raw, every ward).
+    """
+    dim, cats = definition["dimension"], list(definition["categories"])
+    values = _protected_grid(groups, "ward_code", _categories(population, dim), policy, column_totals=True)
+    values = values.reindex([*ward_codes, TOTAL]).reindex(columns=list(dict.fromkeys([*values.columns, *cats])))
+    counts = values[cats].sum(axis=1, min_count=1).where(values[cats].notna().all(axis=1))
+    # wards with no one at all in the table are zeros, not hidden
+    counts = counts.where(~values.isna().all(axis=1), 0.0) if len(values) else counts
+    pop = population[(population["dimension"] == dim) & population["category"].isin(cats)]
+    residents = pop.groupby("ward_code")["persons"].sum().reindex(ward_codes, fill_value=0.0)
+    residents[TOTAL] = residents.sum()
+    out = pd.DataFrame({"ward_code": counts.index, "residents": residents.reindex(counts.index).to_numpy(),
+                        "respondents": counts.to_numpy(dtype=float)})
+    out["per_1000"] = safe_rate(out["respondents"], out["residents"], 1000, policy).to_numpy()
+    return out
+
+
+def group_by_quarter(population: pd.DataFrame, quarterly: pd.DataFrame, definition: dict,
+                     policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Per quarter, borough-wide: the group's people taking part (protected sum) and per 1,000 of its residents.
+
+    quarterly: data_access.respondent_groups_quarterly(definition['dimension']) (raw).
+    """
+    dim, cats = definition["dimension"], list(definition["categories"])
+    if quarterly.empty:
+        return pd.DataFrame(columns=["quarter", "respondents", "per_1000"])
+    values = _protected_grid(quarterly, "quarter", _categories(population, dim), policy, column_totals=False)
+    values = values.reindex(columns=list(dict.fromkeys([*values.columns, *cats])))
+    counts = values[cats].sum(axis=1).where(values[cats].notna().all(axis=1))
+    residents = float(population.loc[(population["dimension"] == dim) & population["category"].isin(cats),
+                                     "persons"].sum())
+    out = pd.DataFrame({"quarter": counts.index, "respondents": counts.to_numpy(dtype=float)})
+    out["per_1000"] = safe_rate(out["respondents"], pd.Series(residents, index=out.index), 1000, policy).to_numpy()
+    return out.sort_values("quarter").reset_index(drop=True)
+
+
+def group_table(frame: pd.DataFrame, label: str, names: dict[str, str] | None = None,
+                policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """group_by_ward / group_by_quarter as strings."""
+    first = frame[label] if names is None else \
+        frame[label].map(lambda c: "All wards" if c == TOTAL else names.get(c, c))
+    out = pd.DataFrame({"Ward" if names is not None else "Quarter": first})
+    if "residents" in frame:
+        out["Residents in the group"] = frame["residents"].map(lambda v: f"{v:,.0f}")
+    out["People taking part"] = frame["respondents"].map(lambda v: format_count(v, policy))
+    out["People per 1,000 residents in the group"] = frame["per_1000"].map(
+        lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}")
+    return out.reset_index(drop=True)
+
+
+# --- channel mix by group (digital exclusion) ------------------------------------------------
+
+def channel_mix_by_group(channels: pd.DataFrame, groups_total: pd.DataFrame, categories: list[str],
+                         policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Share of each group's people who used each channel (a person may use several).
+
+    channels: data_access.group_channels (category, channel, respondents; raw); groups_total:
+    data_access.respondent_groups (for each group's people, the base). Counts protected as
+    groups × channels with column totals; shares on the group's protected people (protected as
+    one list with its total, as on the borough representation table).
+    """
+    ch = channels.assign(category=channels["category"].fillna(NOT_STATED))
+    grid = ch.pivot_table(index="category", columns="channel", values="respondents", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=[c for c in [*categories, NOT_STATED] if c in grid.index] or grid.index)
+    grid.columns = grid.columns.astype(object)
+    values = protect_table(grid, policy, row_totals=False, column_totals=True).values
+    people = groups_total.assign(category=groups_total["category"].fillna(NOT_STATED)).groupby("category")[
+        "respondents"].sum().reindex(values.index.drop(TOTAL), fill_value=0)
+    from geo.disclosure import protect_counts
+
+    base = protect_counts(people.astype(float), policy, total=True)
+    rows = []
+    for cat in values.index:
+        for channel in values.columns:
+            rows.append({"group": "All groups" if cat == TOTAL else cat, "channel": channel,
+                         "respondents": values.at[cat, channel], "people": base.get(cat, np.nan)})
+    out = pd.DataFrame(rows)
+    out["share"] = safe_rate(out["respondents"], out["people"], 100, policy).to_numpy()
+    return out
+
+
+def channel_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """channel_mix_by_group as a groups × channels table of '% of the group's people'."""
+    wide = mix.pivot(index="group", columns="channel", values="share")
+    wide = wide.reindex([g for g in dict.fromkeys(mix["group"])])
+    return wide.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%").reset_index().rename(columns={"group": "Group"})
+
+
+# --- outreach targets ------------------------------------------------------------------------
+
+def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards_bng: gpd.GeoDataFrame,
+                     assets: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Wards ranked by the outreach score (module docstring): ward, parts, score, nearest asset.
+
+    reach_rates: geo.participation.reach (uses the smoothed respondents rate; a ward whose rate is
+    hidden is ranked on the unsmoothed borough order only through the other parts and its low_reach
+    set to 0.5 — unknown, neither low nor high); deprivation: ward_deprivation (domain 'IMD',
+    column avg_rank or mean_rank, lower = more deprived); wards_bng: ward geometry in EPSG:27700;
+    assets: asset_id, name, category, easting, northing.
+    """
+    codes = list(wards_bng["ward_code"])
+    rate = reach_rates.set_index("ward_code")["respondents_per_1000_eb"].reindex(codes)
+    low = 1 - rate.rank(pct=True)
+    low = low.fillna(0.5)
+    dep = deprivation[deprivation["domain"] == "IMD"].set_index("ward_code")
+    rank_col = next((c for c in ("avg_rank", "mean_rank", "average_rank", "rank") if c in dep.columns), None)
+    if rank_col is None:
+        need = pd.Series(0.5, index=codes)
+    else:
+        need = (1 - dep[rank_col].reindex(codes).rank(pct=True)).fillna(0.5)
+    near = pd.Series(0.0, index=codes)
+    nearest, dist = pd.Series("", index=codes), pd.Series(np.nan, index=codes)
+    pts = assets.dropna(subset=["easting", "northing"])
+    if len(pts):
+        points = gpd.GeoSeries(gpd.points_from_xy(pts["easting"], pts["northing"]), crs="EPSG:27700")
+        for geom, code in zip(wards_bng.geometry, wards_bng["ward_code"], strict=True):
+            d = points.distance(geom).to_numpy()
+            i = int(np.argmin(d))
+            dist[code] = d[i]
+            nearest[code] = f"{pts['name'].iloc[i]} ({pts['category'].iloc[i]})"
+        near = ((FAR_M - dist.clip(NEAR_M, FAR_M)) / (FAR_M - NEAR_M)).fillna(0.0)
+    score = WEIGHTS["low_reach"] * low + WEIGHTS["deprivation"] * need + WEIGHTS["host_nearby"] * near
+    out = pd.DataFrame({"ward_code": codes, "ward_name": [names.get(c, c) for c in codes],
+                        "low_reach": low.to_numpy(), "deprivation": need.to_numpy(), "host_nearby": near.to_numpy(),
+                        "score": score.to_numpy(), "nearest_asset": nearest.to_numpy(),
+                        "asset_distance_m": dist.to_numpy()})
+    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --- the scrutiny report ---------------------------------------------------------------------
+
+def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]]) -> str:
+    """A printable HTML report: each section a heading, a sentence and a table of strings.
+
+    Tables must already be disclosure-protected strings (the page passes the *_table outputs).
+    """
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    for heading, text, table in sections:
+        parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
+        parts.append(table.to_html(index=False, escape=True, border=0))
+    style = ("body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}"
+             "td,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left}")
+    return f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style><title>" \
+           f"{html.escape(title)}</title></head><body>{''.join(parts)}</body></html>"
+
+
+def report_csv(sections: list[tuple[str, str, pd.DataFrame]]) -> str:
+    """All sections' tables in one CSV, a 'section' column first (strings, already protected)."""
+    frames = [t.astype(str).assign(section=h)[["section", *t.columns]] for h, _text, t in sections]
+    return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""
+
+
+def quarterly_target_table(quarterly: pd.DataFrame, names: dict[str, str], target: float) -> pd.DataFrame:
+    """Wards × quarters of people taking part per 1,000 residents (protected rates from
+    geo.ward_engagement.quarterly_trend), each marked '▼' when below `target`; 'hidden' when the
+    count is hidden; then the borough row. Quarters not complete are marked '(part)'."""
+    if quarterly.empty:
+        return pd.DataFrame()
+    q = quarterly.assign(label=[f"{a}{'' if c else ' (part)'}" for a, c in
+                                zip(quarterly["quarter"], quarterly["complete"], strict=True)])
+
+    def cell(v: float) -> str:
+        return "hidden" if pd.isna(v) else f"{v:,.1f}{' ▼' if v < target else ''}"
+
+    wide = q.pivot(index="ward_code", columns="label", values="respondents_per_1000")
+    cols = list(dict.fromkeys(q["label"]))
+    out = wide.reindex(columns=cols).map(cell)
+    out.insert(0, "Ward", [names.get(c, c) for c in out.index])
+    borough = q.drop_duplicates("label").set_index("label")["borough_respondents_per_1000"].reindex(cols)
+    out.loc["borough"] = ["Borough (sum over wards)", *[cell(v) for v in borough]]
+    return out.reset_index(drop=True)

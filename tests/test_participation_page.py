@@ -1,0 +1,129 @@
+"""AppTests of every view of the Participation page (issue 5): reach, cold spots, where respondents live,
+the representation heatmap, the target and the page's activity filter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "pages" / "participation.py"
+TIMEOUT = 120
+
+
+def _run(**state) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with {column!r}: {[list(f.value.columns) for f in at.dataframe]}")
+
+
+def _no_small_counts(at: AppTest) -> None:
+    for frame in at.dataframe:
+        table = frame.value
+        for column in table.columns:
+            name = str(column).lower()
+            if not any(w in name for w in ("respon", "people")) or any(w in name for w in ("per ", "%", "share")):
+                continue
+            for cell in table[column]:
+                text = str(cell).replace(",", "").strip()
+                if re.fullmatch(r"\d+(\.0)?", text):
+                    assert not 1 <= float(text) <= 9, (column, cell)
+
+
+def _query(db: Path, sql: str, params: list | None = None):
+    from etl import duck
+
+    con = duck.connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_reach_view_shows_raw_and_smoothed_rates(app_env):
+    at = _run()
+    _ok(at)
+    table = _table(at, "Responses per 1,000 residents, smoothed").set_index("Ward")
+    assert "Responses per 1,000 residents" in table.columns  # raw beside smoothed
+    assert table.at["All wards", "Responses per 1,000 residents, smoothed"] == \
+        table.at["All wards", "Responses per 1,000 residents"]
+    assert at.radio(key="participation_view").value == "reach"
+    at.radio(key="participation_rate").set_value("raw").run()
+    _ok(at)
+    _no_small_counts(at)
+    assert any("Empirical Bayes" in c.value for c in at.caption)
+
+
+def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
+    import data_access as da
+
+    at = _run()
+    for measure in ("responses", "respondents"):
+        at.radio[0].set_value(measure)
+        for view in ("reach", "cold", "density"):
+            at.radio(key="participation_view").set_value(view).run()
+            _ok(at)
+            _no_small_counts(at)
+    at.radio(key="participation_view").set_value("cold").run()
+    spots = _table(at, "Cluster")
+    expected = da.cold_spots("respondents")
+    assert sorted(spots["Cluster"]) == sorted(expected["label"])
+    at.radio(key="participation_view").set_value("density").run()
+    for size in ("500 m", "1 km", "2 km"):
+        at.radio(key="participation_hex").set_value(size).run()
+        _ok(at)
+        cells = _table(at, "Hexagon (q, r)")
+        assert all(int(str(v).replace(",", "")) >= 10 for v in cells["People taking part"])
+
+
+def test_heatmap_and_flagged_cells(app_env):
+    import data_access as da
+
+    at = _run()
+    _ok(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 2  # borough bars and the ward × group heatmap
+    flagged = _table(at, "Holm-adjusted p")
+    matrix = da.representation_matrix("age")
+    assert len(flagged) == int(matrix["under_represented"].sum())
+    at.selectbox[0].select("ethnicity").run()
+    _ok(at)
+    assert len(_table(at, "Holm-adjusted p")) == int(da.representation_matrix("ethnicity")["under_represented"].sum())
+
+
+def test_target_lists_wards_below_it(app_env):
+    at = _run()
+    at.number_input(key="participation_target").set_value(10_000.0).run()
+    _ok(at)
+    n_wards = _query(app_env, "SELECT count(*) FROM wards")[0][0]
+    below = _table(at, "Status")
+    assert len(below) == n_wards
+    at.number_input(key="participation_target").set_value(0.0).run()
+    assert not any("Status" in f.value.columns for f in at.dataframe)
+
+
+def test_page_activity_filter_changes_the_reach_table(app_env):
+    activity, n = _query(app_env, """SELECT activity_id, count(*) FROM responses WHERE ward_code IS NOT NULL
+                                     GROUP BY 1 ORDER BY 2 DESC LIMIT 1""")[0]
+    at = _run()
+    before = _table(at, "Responses").set_index("Ward").at["All wards", "Responses"]
+    at.multiselect(key="participation_activities").set_value([activity]).run()
+    _ok(at)
+    after = _table(at, "Responses").set_index("Ward").at["All wards", "Responses"]
+    assert after != before
+    assert float(after.replace(",", "")) == n

@@ -105,6 +105,24 @@ def _order(categories: pd.Series, dimension: str) -> list[str]:
     return list(categories.sort_values(ascending=False, kind="stable").index)
 
 
+def group_shares(order: list[str], counts: pd.Series, stated_base: float, residents: pd.Series,
+                 policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Rows of a representation table: protected respondents, their share of those who stated a group,
+    the residents' share, and the representation index (respondent share ÷ resident share).
+
+    Shared by the borough table here and the per-ward table in geo.ward_engagement.
+    """
+    out = pd.DataFrame({"group": order, "kind": "group"}, index=order)
+    out["respondents"] = counts
+    base = pd.Series(stated_base, index=order, dtype=float)
+    out["respondent_share"] = safe_rate(counts, base, 100, policy)
+    out["residents"] = residents.reindex(order, fill_value=0.0).astype(float)
+    pop_total = float(residents.sum())
+    out["resident_share"] = out["residents"] / pop_total * 100 if pop_total else np.nan
+    out["index"] = (out["respondent_share"] / out["resident_share"]).where(out["resident_share"] > 0)
+    return out
+
+
 def representation(population: pd.DataFrame, respondents_by_group: pd.DataFrame, dimension: str,
                    policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Borough-wide: each group's share of respondents vs share of residents, and their ratio.
@@ -139,14 +157,8 @@ def representation(population: pd.DataFrame, respondents_by_group: pd.DataFrame,
     if 0 < stated_base < policy.threshold:
         stated_base = np.nan
 
-    out = pd.DataFrame({"group": order, "kind": "group"}, index=order)
-    out["respondents"] = counts
-    base = pd.Series(stated_base, index=order, dtype=float)
-    out["respondent_share"] = safe_rate(counts, base, 100, policy)
-    out["residents"] = pop.reindex(order, fill_value=0.0)
-    pop_total = pop.sum()
-    out["resident_share"] = out["residents"] / pop_total * 100 if pop_total else np.nan
-    out["index"] = (out["respondent_share"] / out["resident_share"]).where(out["resident_share"] > 0)
+    out = group_shares(order, counts, stated_base, pop, policy)
+    pop_total = float(pop.sum())
     extra = pd.DataFrame([
         {"group": STATED, "kind": "stated", "respondents": stated_base,
          "respondent_share": 100.0 if stated_base >= policy.min_base else np.nan,

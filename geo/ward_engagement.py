@@ -429,14 +429,8 @@ def representation(population: pd.DataFrame, groups: pd.DataFrame, ward_code: st
     if 0 < stated_base < policy.threshold:
         stated_base = np.nan
 
-    out = pd.DataFrame({"group": order, "kind": "group"}, index=order)
-    out["respondents"] = counts
-    base = pd.Series(stated_base, index=order, dtype=float)
-    out["respondent_share"] = safe_rate(counts, base, 100, policy)
-    out["residents"] = ward_pop.reindex(order, fill_value=0.0).astype(float)
+    out = gp.group_shares(order, counts, stated_base, ward_pop, policy)
     pop_total = float(ward_pop.sum())
-    out["resident_share"] = out["residents"] / pop_total * 100 if pop_total else np.nan
-    out["index"] = (out["respondent_share"] / out["resident_share"]).where(out["resident_share"] > 0)
 
     stat = _group_statistics(out["respondents"].to_numpy(dtype=float), (out["resident_share"] / 100).to_numpy(),
                              all_respondents, not_stated, policy, alpha)

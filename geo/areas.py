@@ -404,3 +404,59 @@ def areas_geojson(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents:
         pop = residents.reindex(list(frame.index)).fillna(0.0).groupby(areas).sum()
         dissolved["residents"] = dissolved["area"].map(pop).round().astype(int)
     return json.dumps(json.loads(dissolved.to_crs("EPSG:4326").to_json(drop_id=True)))
+
+
+# --- comparing schemes and area make-up ----------------------------------------------------------
+
+def moved_wards(first: pd.Series, second: pd.Series, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Wards whose area differs between two schemes: Ward, area in the first, area in the second."""
+    names = names or {}
+    codes = sorted(set(first.index) | set(second.index), key=lambda c: (names.get(c, c), c))
+    a, b = clean_assignment(first, codes), clean_assignment(second, codes)
+    moved = [c for c in codes if a[c] != b[c]]
+    return pd.DataFrame({"Ward": [names.get(c, c) for c in moved], "First scheme": [a[c] for c in moved],
+                         "Second scheme": [b[c] for c in moved]})
+
+
+def scheme_figures(check: pd.DataFrame) -> dict:
+    """Headline figures of a scheme from check_scheme: areas, largest deviation, areas not contiguous or out of
+    range, mean compactness."""
+    named = check[check["area"] != NO_AREA]
+    largest = round(float(named["deviation_pct"].abs().max()), 1) if len(named) else float("nan")
+    return {"Areas": len(named), "Largest deviation from the mean (%)": largest,
+            "Areas not contiguous": int((~named["contiguous"]).sum()),
+            "Areas out of range": int((~named["within_tolerance"]).sum()),
+            "Mean compactness (Polsby–Popper)": round(float(named["compactness"].mean()), 3) if len(named) else
+            float("nan"),
+            "Wards with no area": int(check.loc[check["area"] == NO_AREA, "wards"].sum())}
+
+
+def compare_figures(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """scheme_figures of two check_scheme tables side by side, with the change."""
+    a, b = scheme_figures(first), scheme_figures(second)
+    return pd.DataFrame({"Figure": list(a), "First scheme": list(a.values()), "Second scheme": list(b.values()),
+                         "Change": [b[k] - a[k] for k in a]})
+
+
+def area_mix(assignment: pd.Series, values: pd.DataFrame, residents: pd.Series, assets: pd.DataFrame,
+             keys: tuple[str, ...] = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_mean_rank",
+                                      "pct_lsoas_most_deprived")) -> pd.DataFrame:
+    """Per area: resident-weighted means of ward indicators (from da.indicator_values()) and community assets
+    (places, not people). An area's rate is the mean of its wards' rates weighted by residents."""
+    codes = list(assignment.index)
+    areas = clean_assignment(assignment, codes)
+    pop = residents.reindex(codes).fillna(0.0).astype(float)
+    vals = values.reindex(index=codes, columns=list(keys)).astype(float)
+    rows = {}
+    for name, members in areas.groupby(areas, sort=True):
+        idx = list(members.index)
+        w = pop[idx]
+        row = {}
+        for key in keys:
+            v = vals.loc[idx, key]
+            ok = v.notna() & (w > 0)
+            row[key] = float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan")
+        row["assets"] = int(assets["ward_code"].isin(idx).sum())
+        row["assets_per_1000"] = row["assets"] / w.sum() * 1000 if w.sum() > 0 else float("nan")
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("area").reset_index()

@@ -19,6 +19,8 @@ Method, in three steps for each alternative:
 3. **Balancing fallback** (MGGG gerrychain ReCom; DeFord, Duchin & Solomon 2021). If local moves
    get stuck, ReCom steps merge two neighbouring areas and re-split them along a random spanning
    tree into two contiguous parts each within the range, until every area is within range.
+   When too few alternatives are valid, further ReCom steps from the best valid scheme give more
+   (a ReCom step keeps a scheme in range), as in an MCMC ensemble.
 
 Alternatives are ranked by a score, lower is better, each part on a 0–1 scale:
 
@@ -27,8 +29,9 @@ Alternatives are ranked by a score, lower is better, each part on a 0–1 scale:
                                                          (dissimilarity inside areas; 1 − R²)
           + (1 − mean Polsby–Popper compactness)         (Polsby & Popper 1991)
 
-Identical schemes found by different methods are listed once. Everything is seeded: the same
-inputs give the same proposals.
+Identical schemes found by different methods are listed once. SKATER is deterministic and AZP and
+ReCom are given seeds, but gerrychain 1.0's spanning trees do not follow the seed exactly, so schemes
+repaired or extended by ReCom can differ from one run to the next (each is still checked in range).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import random
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import networkx as nx
@@ -48,6 +52,13 @@ SIMILARITY_KEYS = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_me
                    "pct_lsoas_most_deprived")
 DEFAULT_K = 6
 DEFAULT_TOLERANCE = 10.0
+#: The builder's starting range. With "around half a dozen" areas of 3–4 wards each, one ward is a quarter to
+#: a third of an area, so ±10% is often impossible (20 equal wards cannot make 6 areas within ±10%: 3 wards
+#: are 10% under the mean, 4 wards 33% over); the planner narrows it where the wards allow.
+BUILDER_TOLERANCE = 25.0
+#: AZP's local search grows quickly with the number of wards (36 s for 400 wards, 0.2 s for 20): on larger maps
+#: only SKATER runs and the alternatives come from the ReCom chain.
+AZP_MAX_WARDS = 150
 
 
 @dataclass
@@ -132,28 +143,45 @@ def repair(labels: dict[str, int], neighbours: dict, pop: pd.Series, z: pd.DataF
 
 
 def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: float, hi: float, seed: int,
-                   max_steps: int = 300) -> dict[str, int] | None:
-    """ReCom steps (gerrychain) until all areas are in [lo, hi]; None when it cannot get there."""
+                   max_steps: int = 60, extra: int = 0) -> list[dict[str, int]]:
+    """ReCom steps (gerrychain) until all areas are in [lo, hi], then `extra` more steps (ReCom keeps a
+    plan in range, so each is another valid plan). Returns the valid plans met (empty when none)."""
     from gerrychain import Graph, Partition
     from gerrychain.proposals import recom
+    from gerrychain.tree import bipartition_tree
     from gerrychain.updaters import Tally
 
-    g = Graph.from_networkx(graph)
-    part = Partition(g, {n: labels[n] for n in graph.nodes}, updaters={"population": Tally("population")})
+    for n in graph.nodes:
+        graph.nodes[n]["code"] = n
+    g = Graph.from_networkx(graph)  # gerrychain 1.0 may renumber the nodes: the code travels as data
+    part = Partition(g, {n: labels[g.node_data(n)["code"]] for n in g.node_indices},
+                     updaters={"population": Tally("population")})
     ideal = (lo + hi) / 2
     eps = (hi - lo) / 2 / ideal * 0.999
     rng = random.Random(seed)
-    for _ in range(max_steps):
-        if all(lo <= p <= hi for p in part["population"].values()):
-            return {n: int(part.assignment[n]) for n in graph.nodes}
+    split = partial(bipartition_tree, max_attempts=50, warn_attempts=10**6, allow_pair_reselection=True)
+
+    def done(p) -> bool:
+        return all(lo <= v <= hi for v in p["population"].values())
+
+    def plan(p) -> dict[str, int]:
+        return {p.graph.node_data(n)["code"]: int(p.assignment[n]) for n in p.graph.node_indices}
+
+    plans: list[dict[str, int]] = []
+    steps = 0
+    while steps < max_steps + extra:
+        if done(part):
+            plans.append(plan(part))
+            if len(plans) > extra:
+                break
+        steps += 1
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                part = recom(part, "population", ideal, eps, node_repeats=2, rng=rng)
-        except Exception:  # noqa: BLE001 - gerrychain raises several kinds when a pair cannot be split
+                part = recom(part, "population", ideal, eps, node_repeats=2, rng=rng, bipartition_tree_fn=split)
+        except Exception:  # noqa: BLE001, S112 - gerrychain raises several kinds when a pair cannot be split
             continue
-    ok = all(lo <= p <= hi for p in part["population"].values())
-    return {n: int(part.assignment[n]) for n in graph.nodes} if ok else None
+    return plans
 
 
 def _regions(method: str, frame: gpd.GeoDataFrame, w, z: pd.DataFrame, k: int, seed: int) -> dict[str, int]:
@@ -200,11 +228,15 @@ def evaluate(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.S
 
 def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.DataFrame, k: int = DEFAULT_K,
             tolerance_pct: float = DEFAULT_TOLERANCE, alternatives: int = 4, seed: int = 0) -> list[Proposal]:
-    """Ranked alternative schemes (best first; valid schemes before any that could not be repaired).
+    """Up to `alternatives` schemes, every one contiguous and within range, ranked best (lowest score) first.
 
     wards_bng: ward_code + EPSG:27700 geometry; residents: per ward_code; features: standardised
-    indicators per ward_code (similarity_features). Tries SKATER once and AZP with seeds
-    seed…seed+alternatives−1, each repaired as the module docstring says.
+    indicators per ward_code (similarity_features). Tries SKATER once, then AZP with seeds seed, seed+1, …
+    (at most max(alternatives, 4) + 2; none above AZP_MAX_WARDS wards), each repaired as the module
+    docstring says, then, when fewer than `alternatives` are valid, further plans along a ReCom chain
+    from the best; a scheme that cannot be repaired is dropped, so the list can be shorter (or empty when
+    the range cannot be met).
+    Raises ValueError when the wards do not form one connected map.
     """
     frame = ga._measured(wards_bng).set_index("ward_code")
     codes = list(frame.index)
@@ -220,33 +252,51 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
     mean = pop.sum() / k
     lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
 
-    runs = [("SKATER", "skater", seed)] + [(f"AZP (seed {s})", "azp", s) for s in range(seed, seed + alternatives)]
+    runs = [("SKATER", "skater", seed)] + [(f"AZP (seed {s})", "azp", s)
+                                           for s in range(seed, seed + max(alternatives, 4) + 2)
+                                           if len(codes) <= AZP_MAX_WARDS]
     found: list[Proposal] = []
     seen: set = set()
+
+    def add(labels: dict[str, int], how: str) -> None:
+        assignment = _renumber(labels, frame)
+        key = frozenset(frozenset(g.index) for _, g in assignment.groupby(assignment))
+        if key in seen:
+            return
+        seen.add(key)
+        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct)
+        proposal = Proposal("", how, assignment, score, parts)
+        if proposal.valid:
+            found.append(proposal)
+
+    connected = nx.is_connected(graph)
+    if not connected:
+        raise ValueError("the wards do not form one connected map (some cannot be reached over neighbours), "
+                         "so contiguous areas covering every ward cannot be proposed")
     for label, method, s in runs:
+        if len(found) >= alternatives:
+            break
         try:
             labels = _regions(method, frame, w, z, k, s)
-        except Exception:  # noqa: BLE001 - a method that fails on this map is skipped, the others still run
+        except Exception:  # noqa: BLE001, S112 - a method that fails on this map is skipped, the others still run
             continue
         if len(set(labels.values())) != k:
             continue
-        how = label
         fixed = repair(labels, neighbours, pop, z, lo, hi)
-        loads = pd.Series(fixed).map(pop.to_dict()).groupby(pd.Series(fixed)).sum()
-        if not ((loads >= lo) & (loads <= hi)).all() and nx.is_connected(graph):
-            balanced = _recom_balance(fixed, graph, pop, lo, hi, s)
-            if balanced is not None:
-                fixed, how = balanced, label + " + ReCom"
-        else:
-            how = label + " + local moves"
-        assignment = _renumber(fixed, frame)
-        key = frozenset(frozenset(g.index) for _, g in assignment.groupby(assignment))
-        if key in seen:
-            continue
-        seen.add(key)
-        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct)
-        found.append(Proposal("", how, assignment, score, parts))
-    found.sort(key=lambda p: (not p.valid, p.score))
+        if pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
+            add(fixed, label + " + local moves")
+        elif connected:
+            for plan in _recom_balance(fixed, graph, pop, lo, hi, s):
+                add(plan, label + " + ReCom")
+    if found and len(found) < alternatives and connected:  # more valid plans along a ReCom chain from the best
+        best = min(found, key=lambda p: p.score)
+        numbers = {a: i for i, a in enumerate(sorted(best.assignment.unique()))}
+        start = {c: numbers[a] for c, a in best.assignment.items()}
+        for plan in _recom_balance(start, graph, pop, lo, hi, seed, extra=3 * alternatives)[1:]:
+            if len(found) >= alternatives:
+                break
+            add(plan, best.method + ", then ReCom steps")
+    found.sort(key=lambda p: p.score)
     for i, p in enumerate(found):
         p.name = f"Proposal {chr(ord('A') + i)}"
     return found
@@ -261,5 +311,27 @@ def proposals_table(found: list[Proposal]) -> pd.DataFrame:
         "Largest deviation (%)": [round(p.parts["max_deviation_pct"], 1) for p in found],
         "Dissimilarity inside areas (0–1)": [round(p.parts["dissimilarity"], 3) for p in found],
         "Mean compactness (0–1)": [round(p.parts["mean_compactness"], 3) for p in found],
-        "All contiguous and in range": ["yes" if p.valid else "no" for p in found],
     })
+
+
+def balanced_start(wards_bng: gpd.GeoDataFrame, residents: pd.Series, n_areas: int,
+                   tolerance_pct: float = DEFAULT_TOLERANCE) -> pd.Series:
+    """geo.areas.starting_areas brought into the population range by the local-move repair above and, when
+    single-ward moves are not enough, ReCom steps (a starting point for the builder: 'Area 1'… from the north)."""
+    start = ga.starting_areas(wards_bng, n_areas, residents)
+    frame = ga._measured(wards_bng).set_index("ward_code")
+    neighbours = {c: list(n) for c, n in ga.contiguity(frame).neighbors.items()}
+    pop = residents.reindex(start.index).fillna(0.0).astype(float)
+    mean = pop.sum() / max(1, start.nunique())
+    z = pd.DataFrame({"none": 0.0}, index=start.index)
+    lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
+    numbers = {a: i for i, a in enumerate(sorted(start.unique()))}
+    fixed = repair({c: numbers[a] for c, a in start.items()}, neighbours, pop, z, lo, hi)
+    if not pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
+        graph = nx.Graph()
+        graph.add_nodes_from((c, {"population": float(pop[c])}) for c in start.index)
+        graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
+        if nx.is_connected(graph):
+            plans = _recom_balance(fixed, graph, pop, lo, hi, 0)
+            fixed = plans[0] if plans else fixed
+    return _renumber(fixed, frame).reindex(start.index)

@@ -1,12 +1,15 @@
-"""Areas: the planner groups wards into areas for area-based working and sees each area's make-up."""
+"""Areas: the planner groups wards into areas, checks them, asks for proposals, saves and compares schemes,
+and splits a budget between areas and wards."""
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
 import ui
-from geo import areas, indicators, maps
+from geo import areas, budgets, indicators, maps
 from geo import participation as gp
+from geo import proposals as gprop
 from geo.disclosure import DisclosurePolicy
 
 ui.header("Areas", "Group wards into areas for area-based working")
@@ -15,44 +18,281 @@ flt = ui.engagement_filter()
 wards = da.wards()
 wards_bng = da.ward_geometry_bng()
 residents = indicators.residents(da.population())
+codes = list(wards["ward_code"])
+names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+values = da.indicator_values(flt, policy)
+ss = st.session_state
+KIND = "scheme"
 
-n_areas = int(st.number_input("Areas in the starting grouping", min_value=2, max_value=max(2, min(12, len(wards))),
-                              value=min(6, len(wards)), step=1))
-start = areas.starting_areas(wards_bng, n_areas, residents)
+
+def set_scheme(assignment: dict, remember: bool = True) -> None:
+    """Make `assignment` the scheme being built (the previous one goes on the undo list)."""
+    if remember and "areas_scheme" in ss:
+        ss["areas_history"] = [*ss.get("areas_history", []), dict(ss["areas_scheme"])][-50:]
+    ss["areas_scheme"] = {c: str(assignment.get(c, "")).strip() for c in codes}
+    ss["areas_version"] = ss.get("areas_version", 0) + 1
+
+
+def saved() -> pd.DataFrame:
+    return da.saved_items(KIND)
+
+
+def payload_of(name: str) -> dict:
+    hit = saved().set_index("name")
+    import json
+
+    return json.loads(hit.at[name, "payload"])
+
+
+top = st.columns(2)
+n_areas = int(top[0].number_input("Areas in the starting grouping", min_value=2,
+                                  max_value=max(2, min(12, len(wards))), value=min(6, len(wards)), step=1))
+tolerance = float(top[1].number_input("Population range: mean area ± (%)", min_value=1.0, max_value=50.0,
+                                      value=gprop.BUILDER_TOLERANCE, step=1.0,
+                                      help="Areas whose residents are outside this range are flagged; proposals "
+                                           "keep every area inside it."))
+if ss.get("areas_start_n") != n_areas or "areas_scheme" not in ss:
+    ss["areas_start_n"] = n_areas
+    ss["areas_history"] = []
+    ss["areas_version"] = 0
+    ss["areas_scheme"] = gprop.balanced_start(wards_bng, residents, n_areas, tolerance).to_dict()
+asked = st.query_params.get("scheme")
+if asked and ss.get("areas_link_loaded") != asked:
+    ss["areas_link_loaded"] = asked
+    if asked in set(saved()["name"]):
+        set_scheme(payload_of(asked)["assignment"])
+        ss["areas_current_name"] = asked
+    else:
+        st.warning(f"There is no saved scheme called '{asked}'.", icon=":material/warning:")
+if ss.get("areas_current_name"):
+    st.caption(f"Working on the saved scheme **{ss['areas_current_name']}** (changes are not saved until you save).")
+
+scheme = pd.Series(ss["areas_scheme"]).reindex(codes)
+version = ss.get("areas_version", 0)
+editor_key = f"areas_editor_{n_areas}" if version == 0 else f"areas_editor_{n_areas}_{version}"
+
 st.caption("The starting grouping is a suggestion to edit, not a recommendation: it starts from the wards farthest "
-           "apart and grows each area over neighbouring wards, keeping residents roughly even. Type an area's name "
-           "in the Area column to move a ward; new names make new areas. Changing the number above starts again.")
-
+           "apart and grows each area over neighbouring wards, keeping residents roughly even. To move a ward, "
+           "type an area's name in the Area column (a new name makes a new area), or choose an area below the map "
+           "and click the ward on the map. See Proposals for schemes worked out automatically.")
 left, right = st.columns([2, 3])
 with left:
     edited = st.data_editor(
-        wards.set_index("ward_code")[["ward_name"]].rename(columns={"ward_name": "Ward"}).assign(Area=start),
-        hide_index=True, width="stretch", height=520, key=f"areas_editor_{n_areas}",
+        wards.set_index("ward_code")[["ward_name"]].rename(columns={"ward_name": "Ward"}).assign(Area=scheme),
+        hide_index=True, width="stretch", height=520, key=editor_key,
         column_config={"Ward": st.column_config.TextColumn("Ward", disabled=True),
                        "Area": st.column_config.TextColumn("Area", help="Name of the area this ward belongs to",
                                                            required=True, max_chars=40)})
-assignment = edited["Area"]
+typed = edited["Area"].astype(object).where(edited["Area"].notna(), "").astype(str).str.strip()
+if typed.to_dict() != {c: str(v).strip() for c, v in scheme.fillna("").items()}:
+    set_scheme(typed.to_dict())  # the editor already shows the change: no new key needed
+    ss["areas_version"] -= 1
+    scheme = typed.reindex(codes)
+assignment = scheme
+with right:
+    area_names = maps.natural_sorted([a for a in assignment.unique() if a])
+    if ss.get("areas_paint_next") in area_names:  # after a click made a new area, keep painting into it
+        ss["areas_paint"] = ss.pop("areas_paint_next")
+    paint = st.selectbox("Clicking a ward on the map puts it in", [*area_names, "A new area…"], key="areas_paint")
+    if paint == "A new area…":
+        paint = st.text_input("Name of the new area", value=f"Area {len(area_names) + 1}", key="areas_new_name")
+    frame = wards.assign(area=wards["ward_code"].map(assignment).fillna(areas.NO_AREA).replace("", areas.NO_AREA))
+    state = st_folium(maps.category_map(frame, "area", "Area", {"ward_name": "Ward", "area": "Area"}), height=480,
+                      width="100%", returned_objects=["last_active_drawing"], key="areas_map")
+    clicked = maps.clicked_ward(state)
+    if clicked and clicked != ss.get("areas_last_click") and paint.strip() and assignment.get(clicked) != paint.strip():
+        ss["areas_last_click"] = clicked
+        set_scheme({**assignment.to_dict(), clicked: paint.strip()})
+        ss["areas_paint_next"] = paint.strip()
+        st.rerun()
+    ss["areas_last_click"] = clicked
+if st.button("Undo the last change", icon=":material/undo:", disabled=not ss.get("areas_history"), key="areas_undo"):
+    ss["areas_scheme"] = ss["areas_history"].pop()
+    ss["areas_version"] = ss.get("areas_version", 0) + 1
+    st.rerun()
+
 summary = areas.area_summary(assignment, wards_bng, residents,
                              gp.protected_ward_counts(wards["ward_code"], da.ward_engagement(flt), "responses", policy),
                              policy=policy)
-with right:
-    frame = wards.assign(area=wards["ward_code"].map(assignment).fillna(areas.NO_AREA).replace("", areas.NO_AREA))
-    st_folium(maps.category_map(frame, "area", "Area", {"ward_name": "Ward", "area": "Area"}), height=520,
-              width="100%", returned_objects=[], key="areas_map")
+check = areas.check_scheme(assignment, wards_bng, residents, tolerance)
+mix = areas.area_mix(assignment, values, residents, da.assets())
 
 st.subheader("The areas")
 ui.table(areas.area_table(summary, policy))
-for row in summary[summary["contiguous"].eq(False)].itertuples():
-    st.warning(f"**{row.area}** is not contiguous: its {row.wards} wards form {row.components} separate groups. "
-               "Check that this is intended.", icon=":material/warning:")
-if (summary["area"] == areas.NO_AREA).any():
-    st.warning("Some wards have no area: give every ward an area name.", icon=":material/warning:")
+for problem in areas.scheme_problems(check, names, tolerance):
+    st.warning(problem, icon=":material/warning:")
+detail = check.merge(mix, on="area", how="left")
+ui.table(pd.DataFrame({
+    "Area": detail["area"],
+    "Within ±" + f"{tolerance:g}%": detail["within_tolerance"].map({True: "yes", False: "no"}),
+    "Wards cut off from the rest": detail["breaking"].map(lambda b: ", ".join(names.get(c, c) for c in b)),
+    "Compactness (Polsby–Popper, 0–1)": detail["compactness"].round(2),
+    "Average deprivation rank": detail["imd_mean_rank"].round(0),
+    "Neighbourhoods in England's most deprived 20% (%)": detail["pct_lsoas_most_deprived"].round(0),
+    "Children (%)": detail["pct_under_16"].round(1),
+    "Older people (%)": detail["pct_65_plus"].round(1),
+    "Ethnic groups other than White British (%)": detail["pct_minority_ethnic"].round(1),
+    "Community assets": detail["assets"],
+}))
 st.caption("Contiguous: every ward of the area can be reached from every other without leaving the area; wards that "
            "meet only at a corner count as neighbours (queen contiguity, measured on full-resolution boundaries in "
-           "British National Grid). Deviation: the area's residents compared with the mean of the areas. Responses "
-           "from residents of the area's wards; an area's count is hidden when it is below "
-           f"{policy.threshold} or when any of its wards' counts is hidden, so that ward counts cannot be worked "
-           f"out by subtraction. {ui.filter_summary(flt)}.")
-st.download_button("Download the grouping (CSV)", edited.rename_axis("Ward code").to_csv().encode("utf-8"),
-                   file_name="wardscope-areas.csv", mime="text/csv", icon=":material/download:")
+           "British National Grid). Deviation: the area's residents compared with the mean of the areas. "
+           "Compactness: Polsby–Popper score (4π × area ÷ perimeter²) of the area's boundary, 1 for a circle. "
+           "Deprivation and mix: ward figures averaged over the area, weighted by residents (rank 1 = most deprived "
+           "of England's 32,844 neighbourhoods). Responses from residents of the area's wards; an area's count is "
+           f"hidden when it is below {policy.threshold} or when any of its wards' counts is hidden, so that ward "
+           f"counts cannot be worked out by subtraction. {ui.filter_summary(flt)}.")
+
+down = st.columns(3)
+down[0].download_button("Download the ward → area lookup (CSV)", areas.lookup_to_csv(assignment, wards).encode("utf-8"),
+                        file_name="wardscope-areas.csv", mime="text/csv", icon=":material/download:")
+down[1].download_button("Download the area boundaries (GeoJSON)",
+                        areas.areas_geojson(assignment, wards_bng, residents).encode("utf-8"),
+                        file_name="wardscope-areas.geojson", mime="application/geo+json", icon=":material/download:")
+with down[2].popover("Import a lookup (CSV)", icon=":material/upload:"):
+    upload = st.file_uploader("Ward → area lookup: columns ward_code and area", type=["csv"], key="areas_upload")
+    if upload is not None and st.button("Use this lookup", key="areas_use_upload"):
+        try:
+            set_scheme(areas.lookup_from_csv(upload.getvalue(), codes).to_dict())
+            st.rerun()
+        except ValueError as problem:
+            st.error(f"The lookup was not used: {problem}")
+
+proposals_tab, schemes_tab, compare_tab, budget_tab = st.tabs(
+    ["Proposals", "Saved schemes", "Compare schemes", "Budgets and pilot"])
+
+with proposals_tab:
+    st.markdown("Alternative schemes worked out automatically: areas of similar wards (SKATER and AZP "
+                "regionalisation on children, older people, ethnic mix and deprivation), each kept contiguous and "
+                f"moved into the population range (mean ± {tolerance:g}%) by local moves or ReCom steps, ranked by a "
+                "score: largest deviation ÷ range + dissimilarity inside areas + (1 − mean compactness); lower is "
+                "better.")
+    k = int(st.number_input("Number of areas", min_value=2, max_value=max(2, min(12, len(wards))),
+                            value=min(gprop.DEFAULT_K, len(wards)), step=1, key="areas_k"))
+    if st.button("Work out proposals", icon=":material/auto_awesome:", key="areas_propose"):
+        z = gprop.similarity_features(values, codes)
+        with st.spinner("Working out proposals…"):
+            try:
+                found = gprop.propose(wards_bng, residents, z, k, tolerance)
+            except ValueError as problem:
+                st.error(f"No proposals: {problem}.")
+                found = []
+        ss["areas_proposals"] = [(p.name, p.method, p.score, p.parts, p.assignment.to_dict()) for p in found]
+        ss["areas_proposals_for"] = (k, tolerance)
+    found = [gprop.Proposal(n, m, pd.Series(a), s, parts) for n, m, s, parts, a in ss.get("areas_proposals", [])]
+    if "areas_proposals" in ss and not found:
+        st.info("No scheme met the population range with contiguous areas: widen the range or change the number "
+                "of areas.")
+    if found:
+        k_for, tol_for = ss["areas_proposals_for"]
+        st.caption(f"{len(found)} proposal(s) for {k_for} areas within ±{tol_for:g}%.")
+        ui.table(gprop.proposals_table(found))
+        pick = st.selectbox("Proposal", [p.name for p in found], key="areas_pick")
+        if st.button("Open in the builder", icon=":material/edit:", key="areas_open_proposal"):
+            set_scheme(next(p for p in found if p.name == pick).assignment.to_dict())
+            ss["areas_current_name"] = None
+            st.rerun()
+
+with schemes_tab:
+    items = saved()
+    name = st.text_input("Save the scheme being built as", value=ss.get("areas_current_name") or "",
+                         key="areas_save_name")
+    if st.button("Save", icon=":material/save:", key="areas_save"):
+        try:
+            da.save_item(KIND, name, {"assignment": assignment.to_dict(), "tolerance": tolerance})
+            ss["areas_current_name"] = name.strip()
+            st.success(f"Saved as '{name.strip()}'.")
+            items = saved()
+        except ValueError as problem:
+            st.error(str(problem))
+    if items.empty:
+        st.info("No saved schemes yet.")
+    else:
+        ui.table(pd.DataFrame({"Scheme": items["name"], "Last saved": items["updated_at"].astype(str).str[:16],
+                               "Link": ["?scheme=" + n for n in items["name"]]}))
+        chosen = st.selectbox("Saved scheme", list(items["name"]), key="areas_saved_pick")
+        st.markdown(f"Link to this scheme: [`?scheme={chosen}`](?scheme={chosen.replace(' ', '%20')})")
+        cols = st.columns(4)
+        if cols[0].button("Open", key="areas_open_saved"):
+            set_scheme(payload_of(chosen)["assignment"])
+            ss["areas_current_name"] = chosen
+            st.query_params["scheme"] = chosen
+            ss["areas_link_loaded"] = chosen
+            st.rerun()
+        if cols[1].button("Duplicate", key="areas_duplicate"):
+            taken, n = set(items["name"]), 2
+            while f"{chosen} (copy {n})" in taken:
+                n += 1
+            copy = f"{chosen} (copy)" if f"{chosen} (copy)" not in taken else f"{chosen} (copy {n})"
+            da.save_item(KIND, copy, payload_of(chosen))
+            st.rerun()
+        if cols[2].button("Delete", key="areas_delete"):
+            da.delete_item(KIND, chosen)
+            st.rerun()
+        new_name = cols[3].text_input("Rename to", key="areas_rename_to", label_visibility="collapsed",
+                                      placeholder="New name")
+        if cols[3].button("Rename", key="areas_rename"):
+            try:
+                da.rename_item(KIND, chosen, new_name)
+                st.rerun()
+            except ValueError as problem:
+                st.error(str(problem))
+
+with compare_tab:
+    options = ["The scheme being built", *saved()["name"]]
+    c1, c2 = st.columns(2)
+    first = c1.selectbox("First scheme", options, key="areas_cmp_a")
+    second = c2.selectbox("Second scheme", options, index=min(1, len(options) - 1), key="areas_cmp_b")
+
+    def scheme_of(label: str) -> pd.Series:
+        if label == options[0]:
+            return assignment
+        return pd.Series(payload_of(label)["assignment"]).reindex(codes)
+
+    a, b = scheme_of(first), scheme_of(second)
+    ui.table(areas.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance),
+                                   areas.check_scheme(b, wards_bng, residents, tolerance)))
+    moved = areas.moved_wards(a, b, names)
+    st.markdown(f"**{len(moved)} ward(s) in a different area**" + (":" if len(moved) else "."))
+    if len(moved):
+        ui.table(moved)
+
+with budget_tab:
+    b1, b2 = st.columns(2)
+    total_text = b1.text_input("Total budget (£)", value="100,000.00", key="areas_budget_total")
+    formula = b2.radio("Split by", list(budgets.FORMULAS), format_func=budgets.FORMULAS.get, horizontal=True,
+                       key="areas_budget_formula")
+    blend = None
+    if formula == "blend":
+        s1, s2, s3 = st.columns(3)
+        blend = {"equal": s1.slider("Equal (%)", 0, 100, 20, key="areas_blend_equal"),
+                 "per_resident": s2.slider("Per resident (%)", 0, 100, 50, key="areas_blend_res"),
+                 "deprivation": s3.slider("Deprivation-weighted (%)", 0, 100, 30, key="areas_blend_dep")}
+    try:
+        pence = budgets.to_pence(total_text)
+        named = assignment[assignment.fillna("").astype(str).str.strip() != ""]
+        by_area, by_ward = budgets.allocate(pence, named, residents, values["imd_mean_rank"], formula, blend)
+        st.caption(f"{budgets.format_pounds(pence)} split {budgets.FORMULAS[formula].lower()}; amounts are whole "
+                   "pence and add up exactly to the total (largest-remainder rounding). Need = (32,845 − average "
+                   "deprivation rank) ÷ 32,844: 1 for England's most deprived neighbourhood.")
+        area_table = budgets.allocation_table(by_area, "area")
+        ward_table = budgets.allocation_table(by_ward, "ward_code", names)
+        ui.table(area_table)
+        with st.expander("By ward"):
+            ui.table(ward_table)
+        st.download_button("Download the allocation by ward (CSV)", ward_table.to_csv(index=False).encode("utf-8"),
+                           file_name="wardscope-budget.csv", mime="text/csv", icon=":material/download:")
+    except ValueError as problem:
+        st.error(str(problem))
+
+    st.markdown("**Early-adopter area for a participatory-budgeting pilot**")
+    pilot = summary[~summary["area"].isin([areas.ALL_AREAS, areas.NO_AREA])].merge(mix, on="area")
+    ui.table(pd.DataFrame({
+        "Area": pilot["area"], "Residents": pilot["residents"].map(lambda v: f"{v:,.0f}"),
+        "Responses per 1,000 residents": pilot["responses_per_1000"].map(
+            lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}"),
+        "Average deprivation rank": pilot["imd_mean_rank"].round(0),
+        "Community assets per 1,000 residents": pilot["assets_per_1000"].round(2)}))
+    st.caption("A pilot learns most where reach is low but there are community assets to work through; "
+               "a higher need makes the case for investment.")
 ui.sources("age", "engagement")

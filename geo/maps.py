@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import folium
 import geopandas as gpd
@@ -73,7 +74,9 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "auto") -> tuple[pd.Se
         classes[valid.index] = 0
         return classes, [float(valid.max())] if len(valid) else []
     k = int(min(k, valid.nunique(), 6))
-    classifier = getattr(mapclassify, scheme)(valid.to_numpy(dtype=float), k=k)
+    with warnings.catch_warnings():  # "Numba not installed": expected; borough-sized inputs need no JIT
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        classifier = getattr(mapclassify, scheme)(valid.to_numpy(dtype=float), k=k)
     classes[valid.index] = classifier.yb
     return classes, [float(b) for b in classifier.bins]
 

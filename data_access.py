@@ -774,3 +774,15 @@ def quarterly_reach(flt: EngagementFilter = EngagementFilter(), policy=None) -> 
     from geo.disclosure import DisclosurePolicy
 
     return _quarterly_reach(_version(), flt, policy or DisclosurePolicy.from_env())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _area_profile(version: tuple, scheme: tuple[tuple[str, str], ...], area: str, flt: EngagementFilter):
+    from geo.profile import area_inputs, build_profile
+
+    return build_profile(area_inputs(profile_inputs(flt), pd.Series(dict(scheme))), area)
+
+
+def area_profile(assignment: dict[str, str], area: str, flt: EngagementFilter = EngagementFilter()):
+    """The profile of one area of a scheme (ward_code → area), built by the ward-profile machinery, cached."""
+    return _area_profile(_version(), tuple(sorted(assignment.items())), area, flt)

@@ -229,3 +229,46 @@ def ward_labels(names: pd.DataFrame) -> pd.Series:
     repeated = name.duplicated(keep=False)
     detail = name + " (" + names["lad_code"].astype(str) + ", " + names["ward_code"].astype(str) + ")"
     return pd.Series(name.where(~repeated, detail).tolist(), index=names["ward_code"].astype(str).tolist())
+
+
+def area_inputs(inputs: ProfileInputs, assignment: pd.Series) -> ProfileInputs:
+    """The same inputs with wards grouped into areas, so `build_profile` profiles an area like a ward.
+
+    assignment: ward_code → area name. Counts are summed over each area's wards; deprivation
+    keeps LSOA counts and the population-weighted mean rank; the map geometry is the union of
+    the wards. Engagement: an area's rates are hidden whenever any of its wards' counts is
+    hidden on the ward tables, so area and ward figures cannot be subtracted to recover a small
+    count. People taking part are summed over wards (someone who responded from two wards of an
+    area counts twice, as on the ward tables).
+    """
+    from geo.disclosure import protect_counts
+
+    area_of = assignment.astype(str)
+    regroup = lambda frame: frame.assign(ward_code=frame["ward_code"].map(area_of)).dropna(subset=["ward_code"])  # noqa: E731
+    population = regroup(inputs.population).groupby(["ward_code", "dimension", "category"], as_index=False)[
+        "persons"].sum()
+    dep = regroup(inputs.deprivation).assign(weighted=lambda d: d["mean_rank"] * d["population"])
+    dep = dep.groupby(["ward_code", "domain"], as_index=False).agg(
+        lsoa_count=("lsoa_count", "sum"), population=("population", "sum"), weighted=("weighted", "sum"),
+        most_deprived_20_count=("most_deprived_20_count", "sum"))
+    dep["mean_rank"] = dep["weighted"] / dep["population"]
+    dep["most_deprived_20_share"] = dep["most_deprived_20_count"] / dep["lsoa_count"]
+    wards = inputs.wards.assign(ward_code=inputs.wards["ward_code"].map(area_of)).dropna(subset=["ward_code"])
+    shapes = wards.dissolve(by="ward_code").reset_index()[["ward_code", "geometry"]]
+    shapes["ward_name"] = shapes["ward_code"]
+    engagement = regroup(inputs.engagement).groupby("ward_code", as_index=False)[["responses", "respondents"]].sum()
+    ward_codes = list(inputs.wards["ward_code"])
+    hidden_areas: set[str] = set()
+    for kind in ("responses", "respondents"):
+        shown = protect_counts(inputs.engagement.set_index("ward_code")[kind].reindex(ward_codes).fillna(0),
+                               inputs.policy, total=True).drop("Total")
+        hidden_areas |= set(area_of.reindex(shown[shown.isna()].index).dropna())
+    grouped = ProfileInputs(
+        wards=shapes, population=population, deprivation=dep.drop(columns="weighted"),
+        lsoa_deprivation=regroup(inputs.lsoa_deprivation), assets=regroup(inputs.assets), engagement=engagement,
+        provenance=inputs.provenance, england_population=inputs.england_population,
+        england_deprivation=inputs.england_deprivation, policy=inputs.policy)
+    values = grouped.values.copy()
+    values.loc[values.index.isin(hidden_areas), ["responses_per_1000", "respondents_per_1000"]] = np.nan
+    grouped.precomputed_values = values
+    return grouped

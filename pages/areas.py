@@ -295,4 +295,18 @@ with budget_tab:
         "Community assets per 1,000 residents": pilot["assets_per_1000"].round(2)}))
     st.caption("A pilot learns most where reach is low but there are community assets to work through; "
                "a higher need makes the case for investment.")
+st.subheader("Area profile")
+st.caption("Each area gets the ward profile, with its wards added together (rates hidden when any of the area's "
+           "wards has a hidden count). The full ward profile page has the same sections for each ward.")
+named = {k: v for k, v in assignment.items() if v and v != areas.NO_AREA}
+profile_areas = maps.natural_sorted(set(named.values()))
+if profile_areas:
+    chosen_area = st.selectbox("Area", profile_areas)
+    area_prof = da.area_profile(named, chosen_area, flt)
+    st.markdown("**In short:** " + " ".join(area_prof.summary))
+    ui.table(area_prof.headline.drop(columns=["Source", "Date"]).rename(
+        columns={"This ward": "This area", "Rank among wards (1 = highest)": "Rank among areas (1 = highest)"}))
+    for dimension, comp in area_prof.compositions.items():
+        st.markdown(f"**{dimension.capitalize()}**")
+        ui.table(comp.rename(columns={"Ward %": "Area %"}))
 ui.sources("age", "engagement")

@@ -118,6 +118,11 @@ class _Loader:
         self.result_reports.append(rep)
         return rep
 
+    def _read_source(self, dataset: str, file: Path, source: str, date: str) -> tuple[pd.DataFrame, SourceReport]:
+        """Read one of the council's CSV files and open its load report."""
+        frame = read_table(file)
+        return frame, self.report(SourceReport(dataset, file, rows_read=len(frame), source=source, data_date=date))
+
     # -- geography ---------------------------------------------------------------------------
     def load_wards(self) -> None:
         spec = self.config.wards
@@ -233,9 +238,7 @@ class _Loader:
         spec = self.config.assets
         if spec is None:
             return
-        frame = read_table(spec.file)
-        rep = self.report(SourceReport("assets", spec.file, rows_read=len(frame), source=spec.source,
-                                       data_date=spec.date))
+        frame, rep = self._read_source("assets", spec.file, spec.source, spec.date)
         problems = validate(frame, ASSETS)
         frame["postcode"] = normalise(frame["postcode"]) if "postcode" in frame else pd.NA
         for col in ("easting", "northing"):
@@ -284,9 +287,7 @@ class _Loader:
         eng = self.config.engagement
         if eng is None:
             return
-        acts = read_table(eng.activities)
-        rep = self.report(SourceReport("activities", eng.activities, rows_read=len(acts), source=eng.source,
-                                       data_date=eng.date))
+        acts, rep = self._read_source("activities", eng.activities, eng.source, eng.date)
         drop = _accept(validate(acts, ACTIVITIES), eng.activities, rep, self.config.max_rejected_rows)
         acts = acts[~acts.index.map(line_of).isin(drop)].copy()
         for col in ("opened", "closed", "outcome_published_on"):
@@ -302,9 +303,7 @@ class _Loader:
 
     def _load_responses(self, activity_ids: set[str]) -> None:
         eng = self.config.engagement
-        frame = read_table(eng.responses)
-        rep = self.report(SourceReport("responses", eng.responses, rows_read=len(frame), source=eng.source,
-                                       data_date=eng.date))
+        frame, rep = self._read_source("responses", eng.responses, eng.source, eng.date)
         self.say(f"responses: {len(frame):,} read, checking")
         problems = validate(frame, RESPONSES)
         if "activity_id" in frame:

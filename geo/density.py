@@ -60,3 +60,15 @@ def hexagons(cells: pd.DataFrame, size: float, policy: DisclosurePolicy = DEFAUL
                            geometry=list(polys), crs="EPSG:27700")
     out["cell"] = [f"{q},{r}" for q, r in zip(out["q"], out["r"], strict=True)]
     return out, dropped
+
+
+def for_map(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Shown hexagons reprojected to WGS84 for display only, keyed like wards for the map builders."""
+    return cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])
+
+
+def cell_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """The table beside the density map: hexagons by people taking part, largest first."""
+    table = cells[["cell", "respondents"]].sort_values("respondents", ascending=False)
+    return pd.DataFrame({"Hexagon (q, r)": table["cell"],
+                         "People taking part": table["respondents"].map("{:,.0f}".format)})

@@ -92,16 +92,13 @@ else:
     cells, dropped = density.hexagons(da.respondent_hexes(size, flt), size, policy)
     left, right = st.columns([3, 2])
     if len(cells):
-        hex_frame = cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])
+        hex_frame = density.for_map(cells)
         with left:
             st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
                                       {"People": "People taking part"}, scheme="Quantiles", decimals=0),
                       height=520, width="100%", returned_objects=[], key="participation_hexmap")
         with right:
-            ui.table(cells[["cell", "respondents"]].sort_values("respondents", ascending=False)
-                     .rename(columns={"cell": "Hexagon (q, r)", "respondents": "People taking part"})
-                     .assign(**{"People taking part": lambda d: d["People taking part"].map("{:,.0f}".format)}),
-                     height=520)
+            ui.table(density.cell_table(cells), height=520)
     else:
         st.info(f"No hexagon has {policy.threshold} or more people taking part with these filters.")
     st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "

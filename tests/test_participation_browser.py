@@ -38,8 +38,7 @@ def test_filtering_by_activity_kind_changes_map_and_table(served, demo_db):
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        # Open the app at its root and follow the sidebar link: on a fresh server a first request to
-        # /participation is served by Streamlit's legacy pages/ discovery, without app.py's sidebar filters.
+        # Open the app at its root and follow the sidebar link, as a user would.
         page.goto(served, timeout=60_000)
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Participation", exact=True).click(timeout=60_000)
         page.get_by_text("Taking part by ward", exact=True).wait_for(timeout=60_000)

@@ -786,3 +786,14 @@ def _area_profile(version: tuple, scheme: tuple[tuple[str, str], ...], area: str
 def area_profile(assignment: dict[str, str], area: str, flt: EngagementFilter = EngagementFilter()):
     """The profile of one area of a scheme (ward_code → area), built by the ward-profile machinery, cached."""
     return _area_profile(_version(), tuple(sorted(assignment.items())), area, flt)
+
+
+@st.cache_data(show_spinner=False)
+def _sources_by_dataset(version: tuple) -> dict[str, tuple[str, str]]:
+    frame = provenance()
+    return {row.dataset: (str(row.source or ""), str(row.data_date or "")) for row in frame.itertuples()}
+
+
+def sources_by_dataset() -> dict[str, tuple[str, str]]:
+    """dataset → (source, reference date) of the latest load, as a small cached dict for captions."""
+    return _sources_by_dataset(_version())

@@ -50,19 +50,23 @@ def filter_summary(flt: da.EngagementFilter) -> str:
 
 
 def sources(*datasets: str) -> None:
-    """Caption naming the source and date of each dataset used on the view."""
-    table = da.datasets().set_index("dimension")
+    """Caption naming the source and reference date of each dataset used on the view."""
+    from geo.disclosure import DisclosurePolicy
+    from geo.indicators import PROVENANCE_DATASET
+
+    known = da.sources_by_dataset()
     lines = []
     for name in datasets:
-        if name in table.index:
-            row = table.loc[name]
-            lines.append(f"{name.capitalize()}: {row['source']} ({row['data_date']}).")
+        source, date = known.get(PROVENANCE_DATASET.get(name, name), ("", ""))
+        label = name.capitalize()
+        if source:
+            lines.append(f"{label}: {source}" + (f" ({date})." if date else "."))
         elif name == "deprivation":
             lines.append("Deprivation: MHCLG English Indices of Deprivation 2019 (OGL v3).")
-        elif name == "engagement":
-            lines.append("Engagement: the council's engagement records; counts below 10 are shown as <10.")
-        elif name == "assets":
-            lines.append("Assets: the community asset map.")
+        elif name in ("engagement", "assets"):
+            lines.append(f"{label}: the council's own records.")
+        if name == "engagement":
+            lines.append(f"Counts below {DisclosurePolicy.from_env().threshold} people are hidden.")
     st.caption(" ".join(lines))
 
 

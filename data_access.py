@@ -797,3 +797,28 @@ def _sources_by_dataset(version: tuple) -> dict[str, tuple[str, str]]:
 def sources_by_dataset() -> dict[str, tuple[str, str]]:
     """dataset → (source, reference date) of the latest load, as a small cached dict for captions."""
     return _sources_by_dataset(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _ward_crossings(version: tuple) -> pd.DataFrame:
+    from geo import areas
+
+    return areas.crossings(ward_geometry_bng().set_index("ward_code"))
+
+
+def ward_crossings() -> pd.DataFrame:
+    """Links joining wards with no shared boundary to the rest of the map (geo.areas.crossings); usually none."""
+    return _ward_crossings(_version())
+
+
+@st.cache_data(show_spinner=False)
+def _starting_scheme(version: tuple, n_areas: int) -> tuple[float, dict[str, str]]:
+    from geo import indicators, proposals
+
+    tolerance, start = proposals.starting_range(ward_geometry_bng(), indicators.residents(population()), n_areas)
+    return tolerance, start.to_dict()
+
+
+def starting_scheme(n_areas: int) -> tuple[float, dict[str, str]]:
+    """The builder's starting grouping into n areas and the narrowest standard population range it meets."""
+    return _starting_scheme(_version(), int(n_areas))

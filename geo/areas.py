@@ -7,6 +7,15 @@ group of neighbours. Rook contiguity (a shared edge needed; corners not enough) 
 available with rule="rook" for comparison. Real ward boundaries almost never meet only
 at a corner, so the two rules rarely differ in practice.
 
+Crossings: some maps fall into parts with no shared boundary, most often either side of an
+estuary or around an island (the 700 wards nearest Thurrock lie on both banks of the Thames,
+which ward boundaries meet only mid-river at a few places). `crossings` joins such parts at
+their nearest wards: the parts are linked by Borůvka's minimum spanning tree over the shortest
+boundary-to-boundary distance between wards of different parts (Borůvka 1926), so the fewest,
+shortest links join the map, and each link is reported with its length. Callers pass them as
+`links` to treat the two wards as neighbours (an area may then span the crossing). A map in one
+part needs none (Thurrock has none).
+
 `starting_areas` is only a starting point for a planner to edit, not a recommended
 scheme: it seeds the areas at the wards farthest apart (farthest-point sampling on ward
 centroids), grows them greedily over Queen neighbours, always growing the area with
@@ -50,31 +59,85 @@ def _measured(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def contiguity(frame: gpd.GeoDataFrame, rule: str = "queen") -> W:
-    """libpysal weights over the frame's rows (ids = the frame's index), warnings about islands silenced."""
+CROSSING_COLUMNS = ["ward_a", "ward_b", "distance_m"]
+
+
+def _pairs(links) -> list[tuple[str, str]]:
+    """(ward, ward) pairs from a crossings table or any iterable of pairs; none for None."""
+    if links is None:
+        return []
+    if isinstance(links, pd.DataFrame):
+        return list(zip(links["ward_a"], links["ward_b"], strict=True))
+    return [(a, b) for a, b in links]
+
+
+def contiguity(frame: gpd.GeoDataFrame, rule: str = "queen", links=None) -> W:
+    """libpysal weights over the frame's rows (ids = the frame's index), warnings about islands silenced.
+
+    links: extra neighbour pairs (see `crossings`); pairs with a ward outside the frame are ignored.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return RULES[rule].from_dataframe(_measured(frame), use_index=True, silence_warnings=True)
+        w = RULES[rule].from_dataframe(_measured(frame), use_index=True, silence_warnings=True)
+        extra = [(a, b) for a, b in _pairs(links) if a in w.neighbors and b in w.neighbors and a != b]
+        if not extra:
+            return w
+        neighbours = {c: list(n) for c, n in w.neighbors.items()}
+        for a, b in extra:
+            for x, y in ((a, b), (b, a)):
+                if y not in neighbours[x]:
+                    neighbours[x].append(y)
+        return W(neighbours, id_order=list(w.id_order), silence_warnings=True)
 
 
-def components(frame: gpd.GeoDataFrame, rule: str = "queen") -> int:
+def components(frame: gpd.GeoDataFrame, rule: str = "queen", links=None) -> int:
     """Number of separate connected groups the wards form (0 for no wards)."""
     if len(frame) == 0:
         return 0
     if len(frame) == 1:
         return 1
-    return int(contiguity(frame, rule).n_components)
+    return int(contiguity(frame, rule, links).n_components)
 
 
-def is_contiguous(frame: gpd.GeoDataFrame, rule: str = "queen") -> bool:
+def is_contiguous(frame: gpd.GeoDataFrame, rule: str = "queen", links=None) -> bool:
     """True when the wards (rows) form one connected group under the rule (queen by default).
 
     A single ward is contiguous; no wards is not.
     """
-    return components(frame, rule) == 1
+    return components(frame, rule, links) == 1
 
 
-def starting_areas(wards_bng: gpd.GeoDataFrame, n_areas: int = 6, residents: pd.Series | None = None) -> pd.Series:
+def crossings(frame: gpd.GeoDataFrame, rule: str = "queen") -> pd.DataFrame:
+    """The shortest links that join a map's separate parts into one: ward_a, ward_b, distance_m.
+
+    frame: EPSG:27700 boundaries indexed by ward_code. Borůvka's method: every part (a group of
+    wards joined by shared boundaries, or by links already chosen) takes the shortest
+    boundary-to-boundary link to a ward outside it, until one part remains. Empty for a map in
+    one part. Distances are measured on the full-resolution boundaries, in metres.
+    """
+    frame = _measured(frame)
+    found: list[tuple[str, str, float]] = []
+    if len(frame) < 2:
+        return pd.DataFrame(found, columns=CROSSING_COLUMNS)
+    labels = pd.Series(contiguity(frame, rule).component_labels, index=frame.index)
+    while labels.nunique() > 1:
+        best: dict = {}
+        for part in sorted(labels.unique()):
+            inside = frame.geometry[labels == part]
+            outside = frame.geometry[labels != part]
+            (i, j), distance = outside.sindex.nearest(inside.to_numpy(), return_distance=True)
+            candidates = sorted(zip(distance, inside.index[i], outside.index[j], strict=True))
+            d, a, b = candidates[0]
+            best[tuple(sorted((str(a), str(b))))] = float(d)
+        for (a, b), d in sorted(best.items(), key=lambda kv: (kv[1], kv[0])):
+            if labels[a] != labels[b]:  # Borůvka: each part's cheapest link, without making a loop
+                labels[labels == labels[b]] = labels[a]
+                found.append((a, b, round(d, 1)))
+    return pd.DataFrame(found, columns=CROSSING_COLUMNS)
+
+
+def starting_areas(wards_bng: gpd.GeoDataFrame, n_areas: int = 6, residents: pd.Series | None = None,
+                   links=None) -> pd.Series:
     """A contiguous starting grouping: ward_code → 'Area 1' … 'Area n' (Area 1 the northernmost seed).
 
     wards_bng: ward_code and geometry in EPSG:27700. residents: per ward_code, for balancing
@@ -99,7 +162,7 @@ def starting_areas(wards_bng: gpd.GeoDataFrame, n_areas: int = 6, residents: pd.
         nearest_seed = np.minimum(nearest_seed, np.hypot(*(xy - xy[nxt]).T))
     seeds.sort(key=lambda i: (-xy[i, 1], xy[i, 0]))
 
-    neighbours = contiguity(frame).neighbors
+    neighbours = contiguity(frame, links=links).neighbors
     position = {c: i for i, c in enumerate(codes)}
     area = {codes[s]: k for k, s in enumerate(seeds)}
     load = [weight.iloc[s] for s in seeds]
@@ -166,7 +229,7 @@ def _balance(area: dict[str, int], neighbours: dict, weight: pd.Series, max_move
 
 def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series,
                  ward_responses: pd.Series, rule: str = "queen",
-                 policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+                 policy: DisclosurePolicy = DEFAULT_POLICY, links=None) -> pd.DataFrame:
     """One row per area (sorted by name) and an 'All areas' row.
 
     assignment: ward_code → area name (blank or missing = NO_AREA); residents: per ward_code;
@@ -185,10 +248,11 @@ def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: 
                                                            NO_AREA).astype(str).str.strip()
     pop = residents.reindex(codes).fillna(0.0).astype(float)
     counts = ward_responses.reindex(codes)
+    neighbours = contiguity(frame, rule, links).neighbors
     rows = []
     for name, members in areas.groupby(areas, sort=True):
         wards_in = list(members.index)
-        n_comp = components(frame.loc[wards_in], rule)
+        n_comp = len(_groups(wards_in, neighbours))
         hidden = bool(counts[wards_in].isna().any())
         rows.append({"area": name, "wards": len(wards_in), "residents": pop[wards_in].sum(),
                      "contiguous": n_comp == 1, "components": n_comp,
@@ -204,6 +268,7 @@ def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: 
     out["deviation_pct"] = (out["residents"] - mean) / mean * 100 if mean else np.nan
     out.loc[out.index == NO_AREA, "deviation_pct"] = np.nan
     total = ward_responses.get(TOTAL, counts.sum(min_count=len(codes)))
+    out["contiguous"] = out["contiguous"].astype(object)  # the 'All areas' row has none
     out.loc[ALL_AREAS] = {"wards": len(codes), "residents": pop.sum(), "contiguous": np.nan, "components": np.nan,
                           "responses": total, "deviation_pct": np.nan}
     out["responses_per_1000"] = safe_rate(out["responses"], out["residents"], 1000, policy)
@@ -263,22 +328,45 @@ def clean_assignment(assignment: pd.Series, codes: list[str]) -> pd.Series:
     return text.where(text != "", NO_AREA).rename("area").rename_axis("ward_code")
 
 
-def breaking_wards(frame: gpd.GeoDataFrame, residents: pd.Series | None = None, rule: str = "queen") -> list[str]:
+def _groups(members: list[str], neighbours: dict) -> list[list[str]]:
+    """The connected groups the members form over the neighbour lists (each sorted, in order of first code).
+
+    Queen (and rook) adjacency is a property of each pair of wards, so the whole map's neighbour lists
+    restricted to an area give the area's own: one weights object serves every area of a scheme."""
+    inside, seen, out = set(members), set(), []
+    for start in sorted(inside):
+        if start in seen:
+            continue
+        seen.add(start)
+        group, queue = [start], [start]
+        while queue:
+            for nxt in neighbours[queue.pop()]:
+                if nxt in inside and nxt not in seen:
+                    seen.add(nxt)
+                    group.append(nxt)
+                    queue.append(nxt)
+        out.append(sorted(group))
+    return out
+
+
+def _cut_off(members: list[str], neighbours: dict, residents: pd.Series | None) -> list[str]:
+    """The members outside the connected group with the most residents (ties: the group of the first code)."""
+    groups = _groups(members, neighbours)
+    if len(groups) <= 1:
+        return []
+    weight = (residents.reindex(members).fillna(0.0) if residents is not None else pd.Series(1.0, index=members))
+    main = max(range(len(groups)), key=lambda i: (float(weight[groups[i]].sum()), -i))
+    return sorted(c for i, g in enumerate(groups) if i != main for c in g)
+
+
+def breaking_wards(frame: gpd.GeoDataFrame, residents: pd.Series | None = None, rule: str = "queen",
+                   links=None) -> list[str]:
     """Wards (index of frame) cut off from the area's main group: every ward outside the connected group
     with the most residents (most wards without residents; ties to the group holding the first ward code).
     Empty for a contiguous area."""
     if len(frame) <= 1:
         return []
-    w = contiguity(frame, rule)
-    if w.n_components == 1:
-        return []
-    labels = pd.Series(w.component_labels, index=list(w.id_order))
-    weight = (residents.reindex(labels.index).fillna(0.0) if residents is not None
-              else pd.Series(1.0, index=labels.index))
-    size = weight.groupby(labels).sum()
-    first = labels.sort_index().groupby(labels.sort_index()).apply(lambda s: s.index[0])
-    main = sorted(size.index, key=lambda g: (-size[g], first[g]))[0]
-    return sorted(labels.index[labels != main])
+    return _cut_off(list(frame.index), contiguity(frame, rule, links).neighbors, residents)
 
 
 def polsby_popper(geometry) -> float:
@@ -306,18 +394,22 @@ def compactness(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> pd.Series
 
 
 def check_scheme(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series,
-                 tolerance_pct: float | None = None, rule: str = "queen") -> pd.DataFrame:
+                 tolerance_pct: float | None = None, rule: str = "queen", links=None, weights: W | None = None
+                 ) -> pd.DataFrame:
     """Per area: wards, residents, deviation_pct, contiguous, breaking (ward codes cut off), compactness,
-    within_tolerance (|deviation| ≤ tolerance_pct; True when no tolerance is given), sorted by area."""
+    within_tolerance (|deviation| ≤ tolerance_pct; True when no tolerance is given), sorted by area.
+    links: crossings counted as shared boundaries (see `crossings`); weights: contiguity(all wards, rule, links)
+    when the caller already has it (proposals check many schemes of one map)."""
     frame = _measured(wards_bng).set_index("ward_code")
     codes = list(frame.index)
     areas = clean_assignment(assignment, codes)
     pop = residents.reindex(codes).fillna(0.0).astype(float)
     pp = compactness(areas, wards_bng)
+    neighbours = (weights if weights is not None else contiguity(frame, rule, links)).neighbors
     rows = []
     for name, members in areas.groupby(areas, sort=True):
         wards_in = list(members.index)
-        broken = breaking_wards(frame.loc[wards_in], pop, rule)
+        broken = _cut_off(wards_in, neighbours, pop)
         rows.append({"area": name, "wards": len(wards_in), "residents": float(pop[wards_in].sum()),
                      "contiguous": not broken, "breaking": broken, "compactness": float(pp[name])})
     out = pd.DataFrame(rows)

@@ -180,7 +180,12 @@ def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> g
     return gpd.GeoDataFrame(sub, geometry=gpd.points_from_xy(sub[x], sub[y]), crs="EPSG:27700")
 
 
-__all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points"]
+__all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points", "clicked_ward",
+           "click_id", "CLICK_OBJECTS"]
+
+#: What a clickable map asks st_folium to return: the clicked feature, where it was clicked and how many
+#: clicks the map has seen. Panning and zooming change none of them, so they do not rerun the page.
+CLICK_OBJECTS = ["last_active_drawing", "last_object_clicked", "last_object_clicked_count"]
 
 
 def clicked_ward(state: dict | None) -> str | None:
@@ -188,3 +193,14 @@ def clicked_ward(state: dict | None) -> str | None:
     feature = (state or {}).get("last_active_drawing") or {}
     code = (feature.get("properties") or {}).get("ward_code")
     return str(code) if code else None
+
+
+def click_id(state: dict | None) -> tuple | None:
+    """What tells one click from the next, so a second click on the same ward is still a new click: the ward,
+    st_folium's running count of clicks and the clicked point (the count alone restarts when the map is
+    drawn again). None before any click."""
+    code = clicked_ward(state)
+    if code is None:
+        return None
+    point = (state or {}).get("last_object_clicked") or {}
+    return code, (state or {}).get("last_object_clicked_count"), point.get("lat"), point.get("lng")

@@ -19,8 +19,14 @@ Method, in three steps for each alternative:
 3. **Balancing fallback** (MGGG gerrychain ReCom; DeFord, Duchin & Solomon 2021). If local moves
    get stuck, ReCom steps merge two neighbouring areas and re-split them along a random spanning
    tree into two contiguous parts each within the range, until every area is within range.
-   When too few alternatives are valid, further ReCom steps from the best valid scheme give more
-   (a ReCom step keeps a scheme in range), as in an MCMC ensemble.
+   When no similarity-led start can be balanced (common on large maps with many areas), gerrychain's
+   recursive spanning-tree partition cuts a balanced contiguous start directly (it ignores
+   similarity; the score still ranks it). When too few alternatives are valid, further ReCom steps
+   from the best valid scheme give more (a ReCom step keeps a scheme in range), as in an MCMC ensemble.
+
+A map in separate parts (wards either side of an estuary, an island) is first joined at its
+nearest wards (geo.areas.crossings), so every ward can be reached; a proposal lists the crossings
+that lie inside one of its areas.
 
 Alternatives are ranked by a score, lower is better, each part on a 0–1 scale:
 
@@ -52,13 +58,18 @@ SIMILARITY_KEYS = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_me
                    "pct_lsoas_most_deprived")
 DEFAULT_K = 6
 DEFAULT_TOLERANCE = 10.0
-#: The builder's starting range. With "around half a dozen" areas of 3–4 wards each, one ward is a quarter to
-#: a third of an area, so ±10% is often impossible (20 equal wards cannot make 6 areas within ±10%: 3 wards
-#: are 10% under the mean, 4 wards 33% over); the planner narrows it where the wards allow.
-BUILDER_TOLERANCE = 25.0
+#: Population ranges the builder starts from, narrowest first: ±10% is the Local Government Boundary Commission
+#: for England's guide for electoral equality between wards; with "around half a dozen" areas of 3–4 wards each,
+#: one ward is a quarter to a third of an area, so it is not always possible (20 equal wards cannot make 6 areas
+#: within ±10%: 3 wards are 10% under the mean, 4 wards 33% over), and the builder then starts wider.
+STANDARD_RANGES = (10.0, 15.0, 20.0, 25.0)
 #: AZP's local search grows quickly with the number of wards (36 s for 400 wards, 0.2 s for 20): on larger maps
 #: only SKATER runs and the alternatives come from the ReCom chain.
 AZP_MAX_WARDS = 150
+#: ReCom steps tried to balance one similarity-led start. A step that finds no balanced split is cheap on a
+#: borough (2 ms at 20 wards) but not on a large map (0.16 s at 700), where successes came within 6 steps and
+#: a start that needs more is better replaced by a spanning-tree partition (see propose).
+BALANCE_STEPS = {"small": 60, "large": 20}
 
 
 @dataclass
@@ -98,8 +109,9 @@ def _dissimilarity(labels: dict[str, int], z: pd.DataFrame) -> float:
     return within / total
 
 
-def _violation(load: dict[int, float], lo: float, hi: float) -> float:
-    return sum(max(0.0, p - hi) + max(0.0, lo - p) for p in load.values())
+def _outside(p: float, lo: float, hi: float) -> float:
+    """How far one area's residents are outside [lo, hi] (0 inside)."""
+    return max(0.0, p - hi) + max(0.0, lo - p)
 
 
 def repair(labels: dict[str, int], neighbours: dict, pop: pd.Series, z: pd.DataFrame, lo: float, hi: float,
@@ -107,38 +119,54 @@ def repair(labels: dict[str, int], neighbours: dict, pop: pd.Series, z: pd.DataF
     """Local moves of boundary wards until every area's residents are in [lo, hi] or no move helps.
 
     Each step makes the move that most reduces the total excess and shortfall (ties: least added
-    dissimilarity, then ward code); a move never empties or splits the area the ward leaves.
+    dissimilarity, then ward code); a move never empties or splits the area it leaves. Only the two
+    areas a move touches change, so each candidate is scored from their totals, and whether an area stays
+    connected without a ward is checked best candidate first and remembered until that area changes.
     """
     labels = dict(labels)
-    zs = {c: z.loc[c].to_numpy() for c in z.index}
+    people = {c: float(pop[c]) for c in labels}
+    zs = {c: z.loc[c].to_numpy(dtype=float) for c in labels}
+    members: dict[int, set] = {}
+    for code, k in labels.items():
+        members.setdefault(k, set()).add(code)
+    load = {k: sum(people[c] for c in m) for k, m in members.items()}
+    zsum = {k: np.sum([zs[c] for c in m], axis=0) for k, m in members.items()}
+    order = sorted(labels)
+    can_leave: dict[str, bool] = {}  # ward → its area stays connected without it (kept until the area changes)
+
+    def leaves_connected(code: str) -> bool:
+        if code not in can_leave:
+            rest = members[labels[code]] - {code}
+            can_leave[code] = bool(rest) and ga._connected(rest, neighbours)
+        return can_leave[code]
+
     for _ in range(max_moves):
-        load: dict[int, float] = {}
-        members: dict[int, set] = {}
-        for code, k in labels.items():
-            load[k] = load.get(k, 0.0) + float(pop[code])
-            members.setdefault(k, set()).add(code)
-        now = _violation(load, lo, hi)
-        if now <= 0:
+        if sum(_outside(p, lo, hi) for p in load.values()) <= 0:
             break
-        centre = {k: np.mean([zs[c] for c in m], axis=0) for k, m in members.items()}
-        best = None
-        for code in sorted(labels):
-            a, x = labels[code], float(pop[code])
-            for b in sorted({labels[n] for n in neighbours[code]} - {a}):
-                trial = dict(load)
-                trial[a] -= x
-                trial[b] += x
-                gain = now - _violation(trial, lo, hi)
-                if gain <= 1e-9:
-                    continue
-                extra = float(np.sum((zs[code] - centre[b]) ** 2) - np.sum((zs[code] - centre[a]) ** 2))
-                key = (-gain, extra, code)
-                if (best is None or key < best[0]) and len(members[a]) > 1 and \
-                        ga._connected(members[a] - {code}, neighbours):
-                    best = (key, code, b)
-        if best is None:
+        centre = {k: zsum[k] / len(members[k]) for k in members}
+        candidates = []
+        for code in order:
+            a, x = labels[code], people[code]
+            for b in {labels[n] for n in neighbours[code]} - {a}:
+                gain = (_outside(load[a], lo, hi) + _outside(load[b], lo, hi)
+                        - _outside(load[a] - x, lo, hi) - _outside(load[b] + x, lo, hi))
+                if gain > 1e-9:
+                    extra = float(np.sum((zs[code] - centre[b]) ** 2) - np.sum((zs[code] - centre[a]) ** 2))
+                    candidates.append((-gain, extra, code, b))
+        move = next(((code, b) for _, _, code, b in sorted(candidates) if leaves_connected(code)), None)
+        if move is None:
             break
-        labels[best[1]] = best[2]
+        code, b = move
+        a = labels[code]
+        labels[code] = b
+        members[a].discard(code)
+        members[b].add(code)
+        load[a] -= people[code]
+        load[b] += people[code]
+        zsum[a] = zsum[a] - zs[code]
+        zsum[b] = zsum[b] + zs[code]
+        for c in members[a] | members[b] | {code}:
+            can_leave.pop(c, None)
     return labels
 
 
@@ -151,8 +179,6 @@ def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: 
     from gerrychain.tree import bipartition_tree
     from gerrychain.updaters import Tally
 
-    for n in graph.nodes:
-        graph.nodes[n]["code"] = n
     g = Graph.from_networkx(graph)  # gerrychain 1.0 may renumber the nodes: the code travels as data
     part = Partition(g, {n: labels[g.node_data(n)["code"]] for n in g.node_indices},
                      updaters={"population": Tally("population")})
@@ -182,6 +208,26 @@ def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: 
         except Exception:  # noqa: BLE001, S112 - gerrychain raises several kinds when a pair cannot be split
             continue
     return plans
+
+
+def _tree_seed(graph: nx.Graph, k: int, lo: float, hi: float, seed: int) -> dict[str, int] | None:
+    """gerrychain's recursive_tree_part: k contiguous parts, each in [lo, hi], cut one by one from random
+    spanning trees (a balanced start that ignores similarity); None when it finds no such cut."""
+    from gerrychain import Graph
+    from gerrychain.partition import recursive_tree_part
+    from gerrychain.tree import bipartition_tree
+
+    g = Graph.from_networkx(graph)
+    ideal = (lo + hi) / 2
+    eps = (hi - lo) / 2 / ideal * 0.999
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parts = recursive_tree_part(g, range(k), ideal, "population", eps, node_repeats=2, rng=random.Random(seed),
+                                        bipartition_tree_fn=partial(bipartition_tree, max_attempts=500))
+    except Exception:  # noqa: BLE001 - gerrychain raises several kinds when no balanced cut is found
+        return None
+    return {g.node_data(n)["code"]: int(p) for n, p in parts.items()}
 
 
 def _regions(method: str, frame: gpd.GeoDataFrame, w, z: pd.DataFrame, k: int, seed: int) -> dict[str, int]:
@@ -214,9 +260,10 @@ def _renumber(labels: dict[str, int], frame: gpd.GeoDataFrame) -> pd.Series:
 
 
 def evaluate(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series, z: pd.DataFrame,
-             tolerance_pct: float) -> tuple[float, dict]:
-    """The documented score (lower is better) and its parts for one scheme."""
-    check = ga.check_scheme(assignment, wards_bng, residents, tolerance_pct)
+             tolerance_pct: float, links=None, weights=None) -> tuple[float, dict]:
+    """The documented score (lower is better) and its parts for one scheme (links, weights: see
+    geo.areas.check_scheme)."""
+    check = ga.check_scheme(assignment, wards_bng, residents, tolerance_pct, links=links, weights=weights)
     max_dev = float(check["deviation_pct"].abs().max())
     labels = {c: a for c, a in assignment.items()}
     parts = {"max_deviation_pct": max_dev, "dissimilarity": _dissimilarity(labels, z),
@@ -236,18 +283,20 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
     docstring says, then, when fewer than `alternatives` are valid, further plans along a ReCom chain
     from the best; a scheme that cannot be repaired is dropped, so the list can be shorter (or empty when
     the range cannot be met).
-    Raises ValueError when the wards do not form one connected map.
+    A map in separate parts (an estuary, an island) is joined at its nearest wards first
+    (geo.areas.crossings); the links used are in each proposal's parts["crossings"].
     """
     frame = ga._measured(wards_bng).set_index("ward_code")
     codes = list(frame.index)
     k = max(1, min(int(k), len(codes)))
     pop = residents.reindex(codes).fillna(0.0).astype(float)
     z = features.reindex(codes).fillna(0.0)
-    w = ga.contiguity(frame)
+    links = ga.crossings(frame)
+    w = ga.contiguity(frame, links=links)
     neighbours = {c: list(n) for c, n in w.neighbors.items()}
     graph = nx.Graph()
     for c in codes:
-        graph.add_node(c, population=float(pop[c]))
+        graph.add_node(c, population=float(pop[c]), code=c)
     graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
     mean = pop.sum() / k
     lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
@@ -264,15 +313,12 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
         if key in seen:
             return
         seen.add(key)
-        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct)
+        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct, links, w)
+        parts["crossings"] = [(a, b, d) for a, b, d in links.itertuples(index=False) if assignment[a] == assignment[b]]
         proposal = Proposal("", how, assignment, score, parts)
         if proposal.valid:
             found.append(proposal)
 
-    connected = nx.is_connected(graph)
-    if not connected:
-        raise ValueError("the wards do not form one connected map (some cannot be reached over neighbours), "
-                         "so contiguous areas covering every ward cannot be proposed")
     for label, method, s in runs:
         if len(found) >= alternatives:
             break
@@ -285,10 +331,15 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
         fixed = repair(labels, neighbours, pop, z, lo, hi)
         if pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
             add(fixed, label + " + local moves")
-        elif connected:
-            for plan in _recom_balance(fixed, graph, pop, lo, hi, s):
+        else:
+            steps = BALANCE_STEPS["small" if len(codes) <= AZP_MAX_WARDS else "large"]
+            for plan in _recom_balance(fixed, graph, pop, lo, hi, s, max_steps=steps):
                 add(plan, label + " + ReCom")
-    if found and len(found) < alternatives and connected:  # more valid plans along a ReCom chain from the best
+    if not found:  # no similarity-led start could be balanced: a balanced start cut from spanning trees
+        seeded = _tree_seed(graph, k, lo, hi, seed)
+        if seeded is not None:
+            add(seeded, "ReCom spanning-tree partition")
+    if found and len(found) < alternatives:  # more valid plans along a ReCom chain from the best
         best = min(found, key=lambda p: p.score)
         numbers = {a: i for i, a in enumerate(sorted(best.assignment.unique()))}
         start = {c: numbers[a] for c, a in best.assignment.items()}
@@ -318,9 +369,10 @@ def balanced_start(wards_bng: gpd.GeoDataFrame, residents: pd.Series, n_areas: i
                    tolerance_pct: float = DEFAULT_TOLERANCE) -> pd.Series:
     """geo.areas.starting_areas brought into the population range by the local-move repair above and, when
     single-ward moves are not enough, ReCom steps (a starting point for the builder: 'Area 1'… from the north)."""
-    start = ga.starting_areas(wards_bng, n_areas, residents)
     frame = ga._measured(wards_bng).set_index("ward_code")
-    neighbours = {c: list(n) for c, n in ga.contiguity(frame).neighbors.items()}
+    links = ga.crossings(frame)
+    start = ga.starting_areas(wards_bng, n_areas, residents, links)
+    neighbours = {c: list(n) for c, n in ga.contiguity(frame, links=links).neighbors.items()}
     pop = residents.reindex(start.index).fillna(0.0).astype(float)
     mean = pop.sum() / max(1, start.nunique())
     z = pd.DataFrame({"none": 0.0}, index=start.index)
@@ -329,9 +381,19 @@ def balanced_start(wards_bng: gpd.GeoDataFrame, residents: pd.Series, n_areas: i
     fixed = repair({c: numbers[a] for c, a in start.items()}, neighbours, pop, z, lo, hi)
     if not pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
         graph = nx.Graph()
-        graph.add_nodes_from((c, {"population": float(pop[c])}) for c in start.index)
+        graph.add_nodes_from((c, {"population": float(pop[c]), "code": c}) for c in start.index)
         graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
-        if nx.is_connected(graph):
-            plans = _recom_balance(fixed, graph, pop, lo, hi, 0)
-            fixed = plans[0] if plans else fixed
+        plans = _recom_balance(fixed, graph, pop, lo, hi, 0)
+        fixed = plans[0] if plans else fixed
     return _renumber(fixed, frame).reindex(start.index)
+
+
+def starting_range(wards_bng: gpd.GeoDataFrame, residents: pd.Series, n_areas: int,
+                   ranges: tuple[float, ...] = STANDARD_RANGES) -> tuple[float, pd.Series]:
+    """The narrowest of `ranges` (± % of the mean area) that the builder's balanced start into n areas meets,
+    with that start; the widest range and its start when none is met."""
+    for tolerance in ranges:
+        start = balanced_start(wards_bng, residents, n_areas, tolerance)
+        if ga.check_scheme(start, wards_bng, residents, tolerance)["within_tolerance"].all():
+            break
+    return tolerance, start

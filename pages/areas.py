@@ -44,18 +44,25 @@ def payload_of(name: str) -> dict:
     return json.loads(hit.at[name, "payload"])
 
 
+links = da.ward_crossings()
 top = st.columns(2)
 n_areas = int(top[0].number_input("Areas in the starting grouping", min_value=2,
                                   max_value=max(2, min(12, len(wards))), value=min(6, len(wards)), step=1))
+suggested, start = da.starting_scheme(n_areas)
 tolerance = float(top[1].number_input("Population range: mean area ± (%)", min_value=1.0, max_value=50.0,
-                                      value=gprop.BUILDER_TOLERANCE, step=1.0,
+                                      value=suggested, step=1.0,
                                       help="Areas whose residents are outside this range are flagged; proposals "
-                                           "keep every area inside it."))
+                                           "keep every area inside it. It starts at ±10% (the Boundary "
+                                           "Commission's guide for wards) or, when the wards cannot be grouped "
+                                           "that evenly, the narrowest of ±15%, ±20% and ±25% they allow."))
+if suggested > gprop.STANDARD_RANGES[0]:
+    top[1].caption(f"Starts at ±{suggested:g}%: the starting grouping of these wards into {n_areas} areas cannot keep "
+                   f"every area within ±{gprop.STANDARD_RANGES[0]:g}% of the mean.")
 if ss.get("areas_start_n") != n_areas or "areas_scheme" not in ss:
     ss["areas_start_n"] = n_areas
     ss["areas_history"] = []
     ss["areas_version"] = 0
-    ss["areas_scheme"] = gprop.balanced_start(wards_bng, residents, n_areas, tolerance).to_dict()
+    ss["areas_scheme"] = dict(start)
 asked = st.query_params.get("scheme")
 if asked and ss.get("areas_link_loaded") != asked:
     ss["areas_link_loaded"] = asked
@@ -98,14 +105,14 @@ with right:
         paint = st.text_input("Name of the new area", value=f"Area {len(area_names) + 1}", key="areas_new_name")
     frame = wards.assign(area=wards["ward_code"].map(assignment).fillna(areas.NO_AREA).replace("", areas.NO_AREA))
     state = st_folium(maps.category_map(frame, "area", "Area", {"ward_name": "Ward", "area": "Area"}), height=480,
-                      width="100%", returned_objects=["last_active_drawing"], key="areas_map")
-    clicked = maps.clicked_ward(state)
-    if clicked and clicked != ss.get("areas_last_click") and paint.strip() and assignment.get(clicked) != paint.strip():
-        ss["areas_last_click"] = clicked
+                      width="100%", returned_objects=maps.CLICK_OBJECTS, key="areas_map")
+    clicked, click = maps.clicked_ward(state), maps.click_id(state)
+    if click and click != ss.get("areas_last_click") and paint.strip() and assignment.get(clicked) != paint.strip():
+        ss["areas_last_click"] = click
         set_scheme({**assignment.to_dict(), clicked: paint.strip()})
         ss["areas_paint_next"] = paint.strip()
         st.rerun()
-    ss["areas_last_click"] = clicked
+    ss["areas_last_click"] = click
 if st.button("Undo the last change", icon=":material/undo:", disabled=not ss.get("areas_history"), key="areas_undo"):
     ss["areas_scheme"] = ss["areas_history"].pop()
     ss["areas_version"] = ss.get("areas_version", 0) + 1
@@ -113,14 +120,19 @@ if st.button("Undo the last change", icon=":material/undo:", disabled=not ss.get
 
 summary = areas.area_summary(assignment, wards_bng, residents,
                              gp.protected_ward_counts(wards["ward_code"], da.ward_engagement(flt), "responses", policy),
-                             policy=policy)
-check = areas.check_scheme(assignment, wards_bng, residents, tolerance)
+                             policy=policy, links=links)
+check = areas.check_scheme(assignment, wards_bng, residents, tolerance, links=links)
 mix = areas.area_mix(assignment, values, residents, da.assets())
 
 st.subheader("The areas")
 ui.table(areas.area_table(summary, policy))
 for problem in areas.scheme_problems(check, names, tolerance):
     st.warning(problem, icon=":material/warning:")
+if not links.empty:
+    st.caption("Some wards share no boundary with the rest of the map (water between them), so these pairs count as "
+               "neighbours across the narrowest gap: " + "; ".join(
+                   f"{names.get(a, a)} – {names.get(b, b)} ({d:,.0f} m)" for a, b, d in links.itertuples(index=False))
+               + ".")
 detail = check.merge(mix, on="area", how="left")
 ui.table(pd.DataFrame({
     "Area": detail["area"],
@@ -172,11 +184,7 @@ with proposals_tab:
     if st.button("Work out proposals", icon=":material/auto_awesome:", key="areas_propose"):
         z = gprop.similarity_features(values, codes)
         with st.spinner("Working out proposals…"):
-            try:
-                found = gprop.propose(wards_bng, residents, z, k, tolerance)
-            except ValueError as problem:
-                st.error(f"No proposals: {problem}.")
-                found = []
+            found = gprop.propose(wards_bng, residents, z, k, tolerance)
         ss["areas_proposals"] = [(p.name, p.method, p.score, p.parts, p.assignment.to_dict()) for p in found]
         ss["areas_proposals_for"] = (k, tolerance)
     found = [gprop.Proposal(n, m, pd.Series(a), s, parts) for n, m, s, parts, a in ss.get("areas_proposals", [])]
@@ -250,8 +258,8 @@ with compare_tab:
         return pd.Series(payload_of(label)["assignment"]).reindex(codes)
 
     a, b = scheme_of(first), scheme_of(second)
-    ui.table(areas.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance),
-                                   areas.check_scheme(b, wards_bng, residents, tolerance)))
+    ui.table(areas.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance, links=links),
+                                   areas.check_scheme(b, wards_bng, residents, tolerance, links=links)))
     moved = areas.moved_wards(a, b, names)
     st.markdown(f"**{len(moved)} ward(s) in a different area**" + (":" if len(moved) else "."))
     if len(moved):

@@ -101,3 +101,36 @@ def test_repair_moves_a_boundary_ward_keeping_contiguity():
     assert sorted(sizes) == [4, 5]
     for k in (0, 1):
         assert areas.is_contiguous(frame.loc[[c for c, a in fixed.items() if a == k]])
+
+
+def test_proposals_on_a_map_in_parts_use_the_crossings():
+    from tests.test_geo_areas import ISLANDS
+
+    residents = pd.Series(1000.0, index=ISLANDS["ward_code"])
+    z = pd.DataFrame({"x": range(len(ISLANDS))}, index=ISLANDS["ward_code"], dtype=float)
+    found = proposals.propose(ISLANDS, residents, proposals.standardise(z), 2, 10.0)
+    assert found
+    links = areas.crossings(ISLANDS.set_index("ward_code"))
+    for p in found:
+        check = areas.check_scheme(p.assignment, ISLANDS, residents, 10.0, links=links)
+        assert check["contiguous"].all() and check["within_tolerance"].all()
+        assert set(p.parts["crossings"]) <= set(links.itertuples(index=False, name=None))
+
+
+@pytest.mark.parametrize(("rows", "cols", "n_areas", "expected"), [
+    (3, 3, 3, 10.0),   # 9 equal wards, 3 per area: exact
+    (3, 5, 4, 20.0),   # 15 wards into 4: areas of 4 wards are +6.7%, of 3 wards −20%
+    (3, 4, 5, 25.0),   # 12 wards into 5: areas of 3 wards are +25%, of 2 wards −16.7%
+    (2, 3, 4, 25.0),   # 6 wards into 4: ±33% at best, so the widest range (and its start) is given
+])
+def test_starting_range_is_the_narrowest_standard_range_the_wards_allow(rows, cols, n_areas, expected):
+    from tests.test_geo_areas import grid
+
+    wards = grid(rows, cols)
+    residents = pd.Series(1000.0, index=wards["ward_code"])
+    tolerance, start = proposals.starting_range(wards, residents, n_areas)
+    assert tolerance == expected
+    assert start.nunique() == n_areas and set(start.index) == set(wards["ward_code"])
+    check = areas.check_scheme(start, wards, residents, tolerance)
+    assert check["contiguous"].all()
+    assert check["within_tolerance"].all() == (rows * cols != 6)

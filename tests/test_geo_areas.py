@@ -253,3 +253,37 @@ def test_areas_geojson_is_wgs84_with_properties():
     assert data["features"][1]["properties"] == {"area": "South", "wards": 6, "residents": 6000}
     lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
     assert -8 < lon < 2 and 49 < lat < 61
+
+
+# --- crossings: a map in parts (water between) joined at its nearest wards ---------------------
+#
+# The 3×3 grid plus three islands (lower-left corners; 100 m squares):
+#   i_a at (350, −60): 50 m east of r0c2 (64 m from r1c2's corner)
+#   i_c at (520, −60): 70 m east of i_a, 220 m from the grid
+#   i_b at (−400, −330): 300 m west of r2c0 (301.5 m from r1c0)
+# Borůvka: the grid and i_a take their 50 m link, i_c its 70 m link to i_a, i_b its 300 m link to r2c0.
+ISLANDS = grid(extra={"i_a": (350.0, -60.0), "i_c": (520.0, -60.0), "i_b": (-400.0, -330.0)})
+
+
+def test_crossings_join_the_parts_by_the_shortest_links():
+    frame = ISLANDS.set_index("ward_code")
+    links = areas.crossings(frame)
+    assert list(links.itertuples(index=False, name=None)) == [
+        ("i_a", "r0c2", 50.0), ("i_a", "i_c", 70.0), ("i_b", "r2c0", 300.0)]
+    assert areas.components(frame) == 4
+    assert areas.is_contiguous(frame, links=links)
+    assert areas.crossings(GRID.set_index("ward_code")).empty  # one part: nothing to join
+
+
+def test_an_area_across_a_crossing_is_contiguous_only_with_the_link():
+    scheme = pd.Series({c: "Mainland" for c in GRID["ward_code"]} | {"i_a": "East", "i_c": "East", "i_b": "Mainland"})
+    residents = pd.Series(1000.0, index=ISLANDS["ward_code"])
+    without = areas.check_scheme(scheme, ISLANDS, residents).set_index("area")
+    assert not without.at["East", "contiguous"] and without.at["Mainland", "breaking"] == ["i_b"]
+    links = areas.crossings(ISLANDS.set_index("ward_code"))
+    joined = areas.check_scheme(scheme, ISLANDS, residents, links=links).set_index("area")
+    assert joined["contiguous"].all()
+    moved = scheme.copy()
+    moved["i_c"] = "Mainland"  # i_c reaches the grid only through i_a, which is in East
+    assert areas.check_scheme(moved, ISLANDS, residents, links=links).set_index("area").at["Mainland", "breaking"] \
+        == ["i_c"]

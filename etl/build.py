@@ -182,10 +182,15 @@ class _Loader:
         populations = []
         for spec in self.config.statistics:
             key = (spec.level, spec.method)
-            if key not in cache:
+            if key not in cache and spec.level == "ward":  # already by ward: each ward's own row, whole
+                cache[key] = pd.DataFrame({"area_code": self.wards["ward_code"], "ward_code": self.wards["ward_code"],
+                                           "weight": 1.0, "method": "ward"})
+            elif key not in cache:
                 cache[key] = weights(self.areas[spec.level], self.wards, self.fits[spec.level], spec.method)
                 self._store_weights(spec.level, cache[key])
-            long, rep, england = read_statistics(spec, self.areas[spec.level])
+            areas = (pd.DataFrame({"code": self.wards["ward_code"], "name": None}) if spec.level == "ward"
+                     else self.areas[spec.level])
+            long, rep, england = read_statistics(spec, areas)
             self.report(rep)
             if england is not None:
                 _insert(self.con, "england_population", england.assign(dimension=spec.dimension))
@@ -194,7 +199,8 @@ class _Loader:
             if abs(total_in - total_out) > 1e-6 * max(total_in, 1):
                 raise RuntimeError(f"{spec.dimension}: apportioning changed the total ({total_in} → {total_out})")
             split = cache[key]["method"].eq("area_weighted")
-            method = (f"best fit for all {spec.level.upper()}s" if not split.any() else
+            method = ("a ward-level table, loaded as it is" if spec.level == "ward" else
+                      f"best fit for all {spec.level.upper()}s" if not split.any() else
                       f"best fit; {cache[key].loc[split, 'area_code'].nunique()} {spec.level.upper()}(s) straddling "
                       "ward boundaries shared by area (tobler)")
             _insert(self.con, "ward_population", ward)
@@ -273,7 +279,8 @@ class _Loader:
 
         self.say(f"engagement: generating {eng.synthetic.responses:,} synthetic responses for "
                  f"{self.config.council_name} postcodes (seed {eng.synthetic.seed})")
-        district = place_postcodes(self.directory.in_district(self.config.lad_code), self.wards)
+        district = place_postcodes(self.directory.in_district(self.config.lad_code, self.config.whole_country),
+                                   self.wards)
         district = district[district["ward_code"].notna()]
         if eng.activities.parent != eng.responses.parent:
             raise InputError(self.config.path, "synthetic engagement needs activities and responses in one folder")

@@ -91,6 +91,11 @@ class Config:
         return self.lad_code[1:3] == "92"
 
 
+#: Levels a statistics table can be at: output areas and LSOAs are apportioned to wards through their
+#: boundaries ([small_areas.*]); a ward-level table (e.g. a Nomis census table by electoral ward) is keyed by
+#: the wards' own codes and loaded as it is.
+STATISTICS_LEVELS = ("oa", "lsoa", "ward")
+
 _SECTIONS = {"council", "wards", "small_areas", "statistics", "deprivation", "postcodes", "assets",
              "engagement", "load"}
 
@@ -134,8 +139,8 @@ def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
     for key in ("dimension", "file", "level", "layout", "code_column", "categories"):
         if key not in t:
             raise InputError(cfg, f"[{where}] is missing '{key}'")
-    if t["level"] not in ("oa", "lsoa"):
-        raise InputError(cfg, f"[{where}] level must be 'oa' or 'lsoa', not '{t['level']}'")
+    if t["level"] not in STATISTICS_LEVELS:
+        raise InputError(cfg, f"[{where}] level must be 'oa', 'lsoa' or 'ward', not '{t['level']}'")
     if t["layout"] not in ("wide", "long"):
         raise InputError(cfg, f"[{where}] layout must be 'wide' or 'long', not '{t['layout']}'")
     if t["layout"] == "long" and not (t.get("category_column") and t.get("value_column")):
@@ -169,7 +174,7 @@ def load_config(path: str | Path) -> Config:
     small_areas = {lvl: _boundary(t, f"small_areas.{lvl}", cfg) for lvl, t in small.items()}
     stats = [_statistics(t, i, cfg) for i, t in enumerate(raw.get("statistics", []))]
     for s in stats:
-        if s.level not in small_areas:
+        if s.level != "ward" and s.level not in small_areas:
             raise InputError(cfg, f"statistics '{s.dimension}' is at level '{s.level}' "
                                   f"but [small_areas.{s.level}] is missing")
     dims = [s.dimension for s in stats]

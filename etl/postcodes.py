@@ -76,12 +76,15 @@ class PostcodeDirectory:
         hit = hit.dropna(subset=["easting", "northing"])
         return hit[["postcode", "easting", "northing"]].reset_index(drop=True)
 
-    def in_district(self, lad_code: str) -> pd.DataFrame:
-        """Every postcode of a local authority district (for generating synthetic engagement)."""
+    def in_district(self, lad_code: str, whole_country: bool = False) -> pd.DataFrame:
+        """Every postcode of a local authority district (for generating synthetic engagement); with
+        whole_country, lad_code is a country code (E92000001) and every district of that country counts
+        (district codes start with the country's letter)."""
         table = self._from_csv() if self.file else self._from_package(set("ABCDEFGHIJKLMNOPRSTUWYZ"))
         if "laua" not in table.columns:
             raise InputError(self.file, "the postcode directory has no laua column to list a district's postcodes")
-        sub = table[table["laua"] == lad_code].dropna(subset=["easting", "northing"])
+        wanted = table["laua"].str.startswith(lad_code[0]) if whole_country else table["laua"] == lad_code
+        sub = table[wanted].dropna(subset=["easting", "northing"])
         return sub[["postcode", "easting", "northing"]].drop_duplicates("postcode").reset_index(drop=True)
 
 

@@ -66,7 +66,7 @@ TABLES: tuple[Table, ...] = (
     ], ("level", "area_code", "ward_code")),
     _t("datasets", "One row per statistical dataset loaded: what it measures, where from, how apportioned.", [
         ("dimension", "VARCHAR", "Dimension name used in ward_population (age, ethnicity, …)"),
-        ("level", "VARCHAR", "Small-area level of the source ('oa' or 'lsoa')"),
+        ("level", "VARCHAR", "Level of the source: 'oa' or 'lsoa' (apportioned to wards) or 'ward' (as it is)"),
         ("source", "VARCHAR", "Publisher and title, for attribution"),
         ("data_date", "VARCHAR", "Reference date of the data"),
         ("file", "VARCHAR", "File name loaded"),

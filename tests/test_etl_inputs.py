@@ -275,3 +275,26 @@ def test_responses_without_optional_columns_load_as_not_stated(tmp_path):
                    "FROM responses ORDER BY 1")
     assert got == [("R1", "E05900001", None, None) + ("Not stated",) * 4,
                    ("R2", None, None, None) + ("Not stated",) * 4]
+
+
+def test_a_ward_level_table_loads_as_it_is_without_small_areas(tmp_path):
+    # A Nomis-style census table by electoral ward: ward code, name, category, count (long). Level 'ward' needs
+    # no [small_areas.*]; each ward keeps exactly its own counts, and a ward of another borough is left out.
+    counts = {("E05900001", "Female"): 510, ("E05900001", "Male"): 490, ("E05900002", "Female"): 1_205,
+              ("E05900002", "Male"): 1_190, ("E05900003", "Female"): 80, ("E05900003", "Male"): 75,
+              ("E05900004", "Female"): 3_001, ("E05900004", "Male"): 2_999}
+    lines = ["electoral ward 2022 code,electoral ward 2022,Sex (2 categories),Observation"]
+    lines += [f"{w},{tiny.WARDS[w]},{c},{n}" for (w, c), n in counts.items()]
+    lines += ["E05999999,Elsewhere,Female,7", "E05999999,Elsewhere,Male,9"]
+    (tmp_path / "sex_by_ward.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tiny.write_tiny_borough(tmp_path, config={"small_areas": None, "deprivation": None, "statistics": [
+        {"dimension": "sex", "file": "sex_by_ward.csv", "level": "ward", "layout": "long",
+         "code_column": "electoral ward 2022 code", "category_column": "Sex (2 categories)",
+         "value_column": "Observation", "categories": "census2021_sex",
+         "source": "synthetic Nomis table", "date": "2021-03-21"}]})
+    db = tmp_path / "tiny.duckdb"
+    run(config, db)
+    assert by_category(db, "sex") == {k: float(v) for k, v in counts.items()}
+    (level, notes), = rows(db, "SELECT level, notes FROM datasets WHERE dimension = 'sex'")
+    assert level == "ward" and "ward-level table" in notes
+    assert rows(db, "SELECT count(*) FROM small_area_weights") == [(0,)]

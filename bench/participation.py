@@ -7,7 +7,9 @@
    where respondents live). Databases:
      thurrock  examples/thurrock.toml with 1,000,000 synthetic responses (built into bench/out
                when absent; reuses bench/out/engagement-1000000 if bench/etl.py made it);
-     england   the all-England wards with 10,000,000 responses: not built here (see the note printed).
+     england   the all-England wards with 10,000,000 responses (bench/out/participation-england-10m.duckdb,
+               built when absent by write_england_inputs + the ETL: real wards, postcodes and national
+               census totals; ward populations and engagement synthetic, see its docstring).
 2. Error rate with no bias: `--null-seeds N` writes unbiased engagement (etl.synth.write_engagement,
    planted=[]) for the demo borough's postcodes and population with seeds 0..N-1, aggregates each
    in memory (no database build) and runs the heatmap's test (geo.participation.representation_matrix)
@@ -96,7 +98,29 @@ def null_flags(seeds, postcodes, population, dimensions: list[str], folder: Path
     return {"seeds": n_seeds, "families": families, "families_with_a_flag": families_flagged,
             "family_rate": families_flagged / families if families else 0.0,
             "max_group_rate": worst[1], "worst_group": worst[0],
-            "groups_over_5pct": sorted(k for k, v in rates.items() if v > 0.05)}
+            "groups_over_5pct": sorted(k for k, v in rates.items() if v > 0.05),
+            "groups_clearly_over": groups_clearly_over(counts, n_seeds)}
+
+
+def groups_clearly_over(counts: dict[tuple, int], n_seeds: int, rate: float = 0.05, alpha: float = 0.05) -> list:
+    """Groups whose false-flag rate is statistically clearly above `rate`: the one-sided exact binomial test of
+    "flagged in at most `rate` of seeds" for each group, Holm-adjusted across the groups (geo.ward_engagement.holm).
+
+    Why a test: each group's rate over N seeds is an estimate, and among hundreds of groups whose true rate is
+    5% some will show 6–8% by chance alone, so "no observed rate above 5%" would fail a method that keeps its
+    stated error rate. A group listed here is one the method over-flags beyond that noise."""
+    import numpy as np
+    from scipy import stats
+
+    from geo.ward_engagement import holm
+
+    keys = sorted(counts)
+    if not keys or not n_seeds:
+        return []
+    k = np.array([counts[key] for key in keys])
+    p = stats.binom.sf(k - 1, n_seeds, rate)  # P(X ≥ k) when the group's true rate is `rate`
+    reject, _ = holm(p, alpha=alpha)
+    return [key for key, r in zip(keys, reject, strict=True) if r]
 
 
 def _null_report(n: int) -> None:
@@ -122,6 +146,8 @@ def _null_report(n: int) -> None:
           f"{result['families']} ({result['family_rate']:.2%}; stated error rate ≤ 5% per table)")
     print(f"  most often flagged single group: {result['worst_group']} in {result['max_group_rate']:.1%} of seeds")
     print(f"  groups flagged in more than 5% of seeds: {result['groups_over_5pct'] or 'none'}")
+    print(f"  groups flagged clearly more than 5% of the time (exact binomial test, Holm across all groups): "
+          f"{result['groups_clearly_over'] or 'none'}")
     from scipy import stats
 
     k = round(result["max_group_rate"] * n)
@@ -181,17 +207,126 @@ def _thurrock_db(out: Path) -> tuple[Path | None, str]:
     return path, f"built in {seconds:.0f} s"
 
 
-ENGLAND_NOTE = ("England (all wards) with 10,000,000 responses: not measured. The England bench database "
-                "(bench/pages.py) holds wards only — no census population, so no rate or representation can be "
-                "computed — and building one with national census statistics plus 10,000,000 synthetic responses "
-                "over England's postcodes (a ~1 GB CSV through the ETL) did not fit in this session.")
+ENGLAND_RESPONSES = 10_000_000
+
+
+def _multinomial_rows(rng, totals, shares, concentration: float = 200.0):
+    """Integer counts per ward: each ward's total split by its own shares, drawn around the national shares
+    (Dirichlet with the given concentration, so wards differ as real wards do)."""
+    import numpy as np
+
+    own = rng.dirichlet(np.asarray(shares) * concentration, size=len(totals))
+    return np.vstack([rng.multinomial(int(t), p) for t, p in zip(totals, own, strict=True)])
+
+
+def write_england_inputs(folder: Path, responses: int = ENGLAND_RESPONSES, seed: int = 2013) -> Path:
+    """Ward-level census tables for every ward of England and a config loading them with synthetic engagement.
+
+    What is real and what is not: the wards (England 2013, 7,681) and postcodes (ONSPD, every English one)
+    are real, and so are England's totals per age band (Census 2021) and ethnic group (Census 2011). No
+    national small-area boundaries or OA→ward lookup are available here, so each ward's residents are
+    England's total shared by its share of England's postcodes, and its mix is drawn around the national
+    mix (seeded). Loaded through the ETL as ward-level tables (level = "ward"); engagement is generated
+    by the ETL ([engagement.synthetic]) for every English postcode. For timing at England scale only.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    from bench.common import SHARED_DATA
+    from etl.mappings import CENSUS_AGE6, CENSUS_ETHNICITY_2011
+    from etl.postcodes import PostcodeDirectory, place_postcodes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    national = SHARED_DATA / "national"
+    wards_file = national / "england_wards_2013.geojson.gz"
+    wards = gpd.read_file(f"/vsigzip/{wards_file}").to_crs("EPSG:27700")
+    wards = wards.rename(columns={"WD13CD": "ward_code", "WD13NM": "ward_name"})
+    wards["geometry"] = wards.geometry.make_valid()
+    postcodes = PostcodeDirectory().in_district("E92000001", whole_country=True)
+    placed = place_postcodes(postcodes, wards[["ward_code", "geometry"]])
+    weight = placed["ward_code"].value_counts().reindex(wards["ward_code"], fill_value=0).to_numpy(dtype=float)
+    weight = weight / weight.sum()
+    rng = np.random.default_rng(seed)
+
+    age = pd.read_csv(national / "census2021_age6_lsoa.csv.gz", dtype={"Lower layer Super Output Areas Code": str})
+    age = age[age["Lower layer Super Output Areas Code"].str.startswith("E")]
+    age_totals = age.groupby("Age (6 categories)")["Observation"].sum().reindex(list(CENSUS_AGE6))
+    eth = pd.read_csv(national / "census2011_ethnicity_oa.csv.gz", usecols=["OA", *CENSUS_ETHNICITY_2011])
+    eth_totals = eth[eth["OA"].str.startswith("E")][list(CENSUS_ETHNICITY_2011)].sum()
+    tables = {"age": ("Age (6 categories)", age_totals), "ethnicity": ("Ethnic group (2011 columns)", eth_totals)}
+    for dimension, (column, totals) in tables.items():
+        ward_totals = np.round(weight * totals.sum())
+        counts = _multinomial_rows(rng, ward_totals, totals / totals.sum())
+        long = pd.DataFrame(counts, index=wards["ward_code"], columns=list(totals.index)).stack()
+        frame = long.rename("Observation").rename_axis(["electoral ward 2013 code", column]).reset_index()
+        frame.to_csv(folder / f"{dimension}_by_ward.csv", index=False)
+    config = folder / "england.toml"
+    config.write_text(f"""[council]
+name = "England (all wards)"
+lad_code = "E92000001"
+
+[wards]
+file = {json.dumps(str(wards_file))}
+source = "ONS/OS electoral wards December 2013, generalised clipped (UK-GeoJSON, Martin Chorley, CC BY 4.0)"
+date = "2013-12"
+
+[[statistics]]
+dimension = "age"
+file = "age_by_ward.csv"
+level = "ward"
+layout = "long"
+code_column = "electoral ward 2013 code"
+category_column = "Age (6 categories)"
+value_column = "Observation"
+categories = "census2021_age6"
+source = "England's Census 2021 totals by age, shared across wards by postcode counts (Wardscope bench; synthetic)"
+date = "2021-03-21"
+
+[[statistics]]
+dimension = "ethnicity"
+file = "ethnicity_by_ward.csv"
+level = "ward"
+layout = "long"
+code_column = "electoral ward 2013 code"
+category_column = "Ethnic group (2011 columns)"
+value_column = "Observation"
+categories = "census2011_ethnicity"
+source = "England's Census 2011 totals by ethnic group, shared across wards by postcode counts (bench; synthetic)"
+date = "2011-03-27"
+
+[engagement]
+activities = "engagement/activities.csv"
+responses = "engagement/responses.csv"
+source = "Synthetic engagement for every English postcode, generated by Wardscope (etl/synth.py)"
+date = "2026-09-30"
+
+[engagement.synthetic]
+seed = {seed}
+responses = {responses}
+""", encoding="utf-8")
+    return config
+
+
+def _england_db(out: Path) -> tuple[Path | None, str]:
+    path = out / "participation-england-10m.duckdb"
+    if path.exists():
+        return path, "existing"
+    started = time.perf_counter()
+    config = write_england_inputs(out / "england-10m-inputs")
+    prepared = time.perf_counter() - started
+    seconds, done = run_etl(["build", "--config", str(config), "--db", str(path)])
+    if done.returncode != 0:
+        return None, "build failed: " + (done.stderr or done.stdout).strip().splitlines()[-1]
+    return path, f"inputs written in {prepared:.0f} s, built in {seconds:.0f} s"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=1800)
-    parser.add_argument("--only", nargs="+", choices=["thurrock", "england"], default=["thurrock", "england"])
+    parser.add_argument("--only", nargs="*", choices=["thurrock", "england"], default=["thurrock", "england"],
+                        help="databases to time (none: only the --null-seeds check)")
     parser.add_argument("--null-seeds", type=int, default=0, metavar="N")
     parser.add_argument("--db", type=Path, help="measure this database instead of building Thurrock")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -200,37 +335,43 @@ def main() -> None:
         print(RESULT_MARK + json.dumps(measure(args.runs, args.timeout)), flush=True)
         return
     print(f"Participation page benchmark on {code_version()}, Python {sys.version.split()[0]}", flush=True)
-    rows = []
-    if "thurrock" in args.only:
-        if args.db:
+    OUT.mkdir(parents=True, exist_ok=True)
+    targets = {"thurrock": ("Thurrock 1M", "Thurrock, 1,000,000 responses", _thurrock_db, 150.0),
+               "england": ("England 10M", "England (7,681 wards), 10,000,000 responses", _england_db, 1000.0)}
+    rows, met = [], {}
+    for key in args.only:
+        label, title, builder, target = targets[key]
+        if args.db and key == "thurrock":
             db, how = args.db, "given"
         elif not shared_data_available():
             db, how = None, SHARED_MISSING
         else:
-            OUT.mkdir(parents=True, exist_ok=True)
-            db, how = _thurrock_db(OUT)
-        print(f"Thurrock, 1,000,000 responses: {how}", flush=True)
-        if db is not None:
-            r = _in_subprocess(db, args)
-            if "crashed" in r:
-                print("measuring failed:\n" + r["crashed"])
-            else:
-                for view in VIEWS:
-                    warm = r[view]["warm_ms"]
-                    rows.append(["Thurrock 1M", view, f"{r['cold_ms']:,.0f}" if view == "reach" else "",
-                                 f"{r[view]['first_ms']:,.0f}", f"{statistics.median(warm):,.0f}",
-                                 f"{percentile(warm, 90):,.0f}", "yes" if statistics.median(warm) <= 150 else "no"])
-                for e in r["errors"]:
-                    print("exception:", e)
+            db, how = builder(OUT)
+        print(f"{title}: {how}", flush=True)
+        if db is None:
+            continue
+        r = _in_subprocess(db, args)
+        if "crashed" in r:
+            print("measuring failed:\n" + r["crashed"])
+            continue
+        for view in VIEWS:
+            warm = statistics.median(r[view]["warm_ms"])
+            rows.append([label, view, f"{r['cold_ms']:,.0f}" if view == "reach" else "",
+                         f"{r[view]['first_ms']:,.0f}", f"{warm:,.0f}", f"{percentile(r[view]['warm_ms'], 90):,.0f}",
+                         f"≤{target:,.0f}", "yes" if warm <= target else "no"])
+            met[label] = met.get(label, True) and warm <= target
+        for e in r["errors"]:
+            print("exception:", e)
     if rows:
-        print(format_table(["database", "view", "cold ms", "first ms", "warm median ms", "warm p90 ms",
-                            "≤150 ms"], rows, right=[False, False, True, True, True, True, False]))
+        print(format_table(["database", "view", "cold ms", "first ms", "warm median ms", "warm p90 ms", "target ms",
+                            "met"], rows, right=[False, False, True, True, True, True, True, False]))
         print("(cold = first run in a fresh process; first = first run after switching to the view; warm = "
-              f"{args.runs} further runs)")
-    if "england" in args.only:
-        print(ENGLAND_NOTE)
+              f"{args.runs} further runs, median)")
     if args.null_seeds:
         _null_report(args.null_seeds)
+    if rows:
+        print("participation bench: warm median target " + ", ".join(
+            f"{label} {'met' if ok else 'NOT met'}" for label, ok in met.items()) + " for every view")
 
 
 if __name__ == "__main__":

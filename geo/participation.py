@@ -271,19 +271,142 @@ def representation_matrix(population: pd.DataFrame, groups: pd.DataFrame, ward_c
     the chance of flagging any proportionally represented group is at most alpha.
     Columns: ward_code, group, respondents (protected), index, index_low, index_high, p_value,
     p_adjusted, under_represented, test_basis.
+
+    Computed once for all wards, not ward by ward: the wards × (groups + Not stated) table is
+    protected once (the very table, keys and call each ward's page protects), and every ward's
+    row is read from it; the shares, the one-sided p-value (the binomial cdf, which is what
+    binomtest(alternative='less') returns), the Wilson interval and the Holm step-down (per ward)
+    are then worked out on arrays over all wards × groups (`_ward_group_statistics`). Where a
+    ward's row hides a figure the test needs, every value the row allows is tried, as on the ward
+    page, and the least favourable kept. The rows, their order and every value are those of
+    concatenating `representation(...)` ward by ward (tests/test_representation_matrix_fast.py).
     """
     from geo import ward_engagement as we
 
-    frames = []
-    for code in ward_codes:
-        rep = we.representation(population, groups, code, dimension, policy, alpha)
-        rep = rep[rep["kind"] == "group"].assign(ward_code=code)
-        frames.append(rep)
     cols = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
             "under_represented", "test_basis"]
-    if not frames:
+    codes = list(ward_codes)
+    if not codes:
         return pd.DataFrame(columns=cols)
-    return pd.concat(frames, ignore_index=True)[cols]
+    pop, g, census, extra, keys = we._representation_inputs(population, groups, dimension)
+    table = we._protected_values(g, "category", "respondents", policy, row_totals=True, keys=keys)
+    # Each ward's protected row (a ward with no response counts 0), columns in `keys` order then Total.
+    rows = table.reindex(index=codes, fill_value=0.0).to_numpy(dtype=float)
+    all_respondents, not_stated = rows[:, len(keys)], rows[:, len(keys) - 1]
+
+    # Residents per ward × census group, and each ward's order of the groups (`_order` on its residents).
+    by_group = pop.groupby(["ward_code", "category"])["persons"].sum()
+    pop_total = by_group.groupby(level="ward_code").sum().reindex(codes, fill_value=0.0).to_numpy(dtype=float)
+    residents = by_group.unstack("category", fill_value=0).reindex(index=codes, columns=census, fill_value=0)
+    residents = residents.to_numpy(dtype=float)
+    n_wards, n_census, n_groups = len(codes), len(census), len(census) + len(extra)
+    if dimension == "age":  # band order, the same in every ward
+        position = {c: i for i, c in enumerate(census)}
+        census_order = np.array([position[c] for c in _order(pd.Series(0.0, index=census), dimension)], dtype=int)
+        perm = np.broadcast_to(census_order, (n_wards, n_census))
+    else:  # most residents first, ties in census order (as Series.sort_values(ascending=False, kind='stable'))
+        perm = np.argsort(-residents, axis=1, kind="stable")
+    position = np.concatenate([perm, np.broadcast_to(np.arange(n_census, n_groups), (n_wards, len(extra)))],
+                              axis=1).astype(int)  # wards × groups: the column of `keys` in each ward's order
+    ward = np.repeat(np.arange(n_wards), n_groups)
+    key = position.ravel()
+    counts = rows[ward, key]
+    res = np.concatenate([residents, np.zeros((n_wards, len(extra)))], axis=1)[ward, key]
+
+    # As group_shares: shares on the protected counts, base = all respondents − Not stated.
+    stated_base = all_respondents - not_stated
+    stated_base = np.where((stated_base > 0) & (stated_base < policy.threshold), np.nan, stated_base)
+    base = stated_base[ward]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        respondent_share = np.where(~np.isnan(counts) & (base >= policy.min_base), counts / base * 100, np.nan)
+        total = pop_total[ward]
+        resident_share = np.where(total != 0, res / total * 100, np.nan)
+        index = np.where(resident_share > 0, respondent_share / resident_share, np.nan)
+    stat = _ward_group_statistics(counts, resident_share / 100, all_respondents, not_stated, n_groups, policy, alpha)
+    visible = (stat["basis"] == "count") & ~np.isnan(index)
+    return pd.DataFrame({
+        "ward_code": np.repeat(np.array(codes, dtype=object), n_groups),
+        "group": np.array(keys, dtype=object)[key] if n_groups else np.array([], dtype=object),
+        "respondents": counts, "index": index,
+        "index_low": np.where(visible, stat["index_low"], np.nan),
+        "index_high": np.where(visible, stat["index_high"], np.nan),
+        "p_value": stat["p_value"], "p_adjusted": stat["p_adjusted"],
+        "under_represented": stat["under_represented"], "test_basis": stat["basis"],
+    })[cols]
+
+
+def _ward_group_statistics(counts: np.ndarray, pi: np.ndarray, all_respondents: np.ndarray,
+                           not_stated: np.ndarray, n_groups: int, policy: DisclosurePolicy,
+                           alpha: float) -> dict[str, np.ndarray]:
+    """geo.ward_engagement._group_statistics for every ward at once, on arrays.
+
+    counts, pi: wards × groups flattened ward by ward (n_groups per ward, in each ward's order);
+    all_respondents, not_stated: one per ward, protected. The same rule, value for value:
+    a group is tested when all respondents are shown, 0 < pi < 1 and the smallest base the
+    row allows is at least min_base. Its candidate counts x are the shown count, or 0…S for a
+    hidden one (S = all respondents − the shown cells), with the base n the shown stated
+    subtotal or, with Not stated hidden, all − S + (x if the count is hidden); the p-value is the
+    largest binomial cdf over them and the upper limit the largest Wilson upper limit. All the
+    candidates of all the groups are one flat array, reduced per group with `np.maximum.reduceat`;
+    Holm runs per ward on a sort by (ward, p). Returns the arrays of `_group_statistics`.
+    """
+    from scipy import stats
+
+    from geo import ward_engagement as we
+
+    k = counts.size
+    res = {"basis": np.full(k, "", dtype=object), "index_low": np.full(k, np.nan), "index_high": np.full(k, np.nan),
+           "p_value": np.full(k, np.nan), "p_adjusted": np.full(k, np.nan), "under_represented": np.zeros(k, bool)}
+    if k == 0:
+        return res
+    n_wards = all_respondents.size
+    ward = np.repeat(np.arange(n_wards), n_groups)
+    ns_shown = ~np.isnan(not_stated)
+    hidden_sum = (all_respondents - np.nansum(counts.reshape(n_wards, n_groups), axis=1)
+                  - np.where(ns_shown, not_stated, 0.0))
+    shown = ~np.isnan(counts)
+    with np.errstate(invalid="ignore"):
+        candidates = np.where(shown, 1, np.maximum(np.ceil(hidden_sum[ward] + 1), 0))
+        smallest_base = np.where(ns_shown, all_respondents - not_stated, all_respondents - hidden_sum)[ward]
+        tested = (~np.isnan(all_respondents[ward]) & (pi > 0) & (pi < 1) & (candidates > 0)
+                  & (smallest_base >= policy.min_base))
+    rows = np.flatnonzero(tested)
+    if rows.size == 0:
+        return res
+
+    # Every candidate count of every tested group, group by group.
+    sizes = candidates[rows].astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    owner = np.repeat(np.arange(rows.size), sizes)
+    step = (np.arange(sizes.sum()) - starts[owner]).astype(float)
+    r, w = rows[owner], ward[rows][owner]
+    x = np.where(shown[r], counts[r], step)
+    if_hidden_ns = all_respondents[w] - hidden_sum[w] + np.where(shown[r], 0.0, x)
+    n = np.where(ns_shown[w], all_respondents[w] - not_stated[w], if_hidden_ns)
+    p_all = stats.binom.cdf(x, n, pi[r])  # = binomtest(x, n, pi, alternative='less').pvalue
+    lo, hi = we.wilson_interval(x, n, alpha)
+    p_value = np.maximum.reduceat(p_all, starts)
+    upper_limits = np.maximum.reduceat(hi, starts) / pi[rows]
+    count_basis = shown[rows] & ns_shown[ward[rows]]
+    res["p_value"][rows] = p_value
+    res["basis"][rows] = np.where(count_basis, "count", "bounds")
+    res["index_low"][rows] = np.where(count_basis, lo[starts] / pi[rows], np.nan)
+    res["index_high"][rows] = np.where(count_basis, hi[starts] / pi[rows], np.nan)
+
+    # Holm per ward: the tested groups sorted by p (stable) within each ward, as `holm` does.
+    family = ward[rows]
+    order = np.lexsort((p_value, family))
+    sorted_family = family[order]
+    size = np.bincount(family, minlength=n_wards)
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    rank = np.arange(rows.size) - first[sorted_family]
+    raw = (size[sorted_family] - rank) * p_value[order]
+    stepped = pd.Series(raw).groupby(sorted_family).cummax().to_numpy()
+    adjusted = np.empty(rows.size)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    res["p_adjusted"][rows] = adjusted
+    res["under_represented"][rows] = (adjusted <= alpha) & (upper_limits < 1)
+    return res
 
 
 def borough_representation_test(population: pd.DataFrame, groups: pd.DataFrame, dimension: str,

@@ -42,6 +42,23 @@ KIND_LABELS = {"consultation": "Consultation", "survey": "Survey", "quick_poll":
 
 # --- shared helpers -------------------------------------------------------------------------
 
+def _protected_values(long: pd.DataFrame, column: str, value: str, policy: DisclosurePolicy, row_totals: bool,
+                      keys: list | None = None) -> pd.DataFrame:
+    """The whole wards × `column` table of `value`, protected: one row per ward in `long`, then 'Total'.
+
+    Floats, NaN where hidden; with row_totals each row ends with its 'Total' (sum over the columns).
+    With no ward at all, the table is just the 'Total' row, all 0. Missing keys count 0.
+    """
+    grid = long.pivot_table(index="ward_code", columns=column, values=value, aggfunc="sum", fill_value=0)
+    if keys is not None:
+        grid = grid.reindex(columns=keys, fill_value=0)
+    grid.columns = grid.columns.astype(object)
+    if grid.empty:
+        cols = list(grid.columns) + ([TOTAL] if row_totals else [])
+        return pd.DataFrame([[0.0] * len(cols)], index=[TOTAL], columns=cols)
+    return protect_table(grid, policy, row_totals=row_totals, column_totals=True).values
+
+
 def _protected_row(long: pd.DataFrame, ward_code: str, column: str, value: str, policy: DisclosurePolicy,
                    row_totals: bool, keys: list | None = None) -> tuple[pd.Series, pd.Series]:
     """Protect the whole wards × `column` table of `value`, return (this ward's row, the borough row).
@@ -50,15 +67,7 @@ def _protected_row(long: pd.DataFrame, ward_code: str, column: str, value: str, 
     with row_totals the ward's row ends with its 'Total' (sum over the columns).
     Missing wards/keys count 0.
     """
-    grid = long.pivot_table(index="ward_code", columns=column, values=value, aggfunc="sum", fill_value=0)
-    if keys is not None:
-        grid = grid.reindex(columns=keys, fill_value=0)
-    grid.columns = grid.columns.astype(object)
-    if grid.empty:
-        cols = list(grid.columns) + ([TOTAL] if row_totals else [])
-        zero = pd.Series(0.0, index=cols)
-        return zero, zero.copy()
-    values = protect_table(grid, policy, row_totals=row_totals, column_totals=True).values
+    values = _protected_values(long, column, value, policy, row_totals, keys)
     borough = values.loc[TOTAL]
     ward = values.loc[ward_code] if ward_code in values.index else pd.Series(0.0, index=values.columns)
     return ward, borough
@@ -377,6 +386,21 @@ def _group_statistics(counts: np.ndarray, pi: np.ndarray, all_respondents: float
     return res
 
 
+def _representation_inputs(population: pd.DataFrame, groups: pd.DataFrame, dimension: str
+                           ) -> tuple[pd.DataFrame, pd.DataFrame, list, list, list]:
+    """What `representation` (and geo.participation.representation_matrix) protect and test.
+
+    Returns (the dimension's rows of ward_population, groups with a missing category as 'Not stated',
+    the census groups in order of first appearance, the groups only respondents used (sorted), and the
+    columns of the wards × groups table: census + respondents-only + ['Not stated']).
+    """
+    pop = population[population["dimension"] == dimension]
+    g = groups.assign(category=groups["category"].fillna(NOT_STATED))
+    census = pop["category"].drop_duplicates().tolist()  # in order of first appearance
+    extra = sorted(c for c in set(g["category"].drop_duplicates()) - set(census) if c != NOT_STATED)
+    return pop, g, census, extra, census + extra + [NOT_STATED]
+
+
 def representation(population: pd.DataFrame, groups: pd.DataFrame, ward_code: str, dimension: str,
                    policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05) -> pd.DataFrame:
     """One ward: each group's share of respondents vs share of residents, with an interval and a flag.
@@ -414,12 +438,8 @@ def representation(population: pd.DataFrame, groups: pd.DataFrame, ward_code: st
     borough totals (the borough's row is what the Participation page shows), so no hidden ward
     count can be recovered from the borough table and the other wards' pages.
     """
-    pop = population[population["dimension"] == dimension]
+    pop, g, census, extra, keys = _representation_inputs(population, groups, dimension)
     ward_pop = pop[pop["ward_code"] == ward_code].groupby("category")["persons"].sum()
-    g = groups.assign(category=groups["category"].fillna(NOT_STATED))
-    census = list(dict.fromkeys(pop["category"]))
-    extra = sorted(c for c in set(g["category"]) - set(census) if c != NOT_STATED)
-    keys = census + extra + [NOT_STATED]
     row, _ = _protected_row(g, ward_code, "category", "respondents", policy, row_totals=True, keys=keys)
 
     order = gp._order(ward_pop.reindex(census, fill_value=0.0), dimension) + extra

@@ -153,6 +153,16 @@ def test_no_bias_error_rate_on_unbiased_synthetic_data(demo_db, tmp_path):
     assert result["families"] == 12 * 20 * 2
     assert result["families_with_a_flag"] <= 24
     assert result["max_group_rate"] <= 0.25  # any one group: at most 3 of 12 seeds
+    assert result["groups_clearly_over"] == []  # no group over-flagged beyond sampling noise
+
+
+def test_groups_clearly_over_the_error_rate_need_more_than_noise():
+    from bench.participation import groups_clearly_over
+
+    # 200 seeds at a true 5%: 10 expected; 14 is noise (P ≈ 0.13), 40 is not (P ≈ 6e-14, survives Holm over 3)
+    assert groups_clearly_over({("w", "age", "16-24"): 14, ("w", "age", "65+"): 0}, 200) == []
+    assert groups_clearly_over({("w", "age", "16-24"): 14, ("w", "sex", "Male"): 40, ("x", "sex", "Male"): 9},
+                               200) == [("w", "sex", "Male")]
 
 
 # --- cold spots -------------------------------------------------------------------------------

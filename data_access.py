@@ -735,7 +735,7 @@ def scrutiny_parts(flt: EngagementFilter = EngagementFilter(), policy=None) -> d
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _representation_view(version: tuple, dimension: str, flt: EngagementFilter, policy, title: str,
-                         group_label: str) -> dict:
+                         group_label: str, heatmap_wards: tuple[str, ...] | None) -> dict:
     from geo import participation as gp
     from geo import ward_engagement as we
 
@@ -744,28 +744,44 @@ def _representation_view(version: tuple, dimension: str, flt: EngagementFilter, 
     groups = rep[rep["kind"] == "group"]
     matrix = representation_matrix(dimension, flt, policy)
     return {"borough": rep, "borough_table": we.representation_table(rep, group_label, policy),
-            "heatmap": gp.heatmap_figure(matrix, names, list(groups["group"]), title),
+            "heatmap": gp.heatmap_figure(matrix if heatmap_wards is None else
+                                         matrix[matrix["ward_code"].isin(heatmap_wards)], names,
+                                         list(groups["group"]), title),
             "flagged": gp.flagged_table(matrix, names, policy)}
 
 
 def representation_view(dimension: str, flt: EngagementFilter = EngagementFilter(), policy=None, title: str = "",
-                        group_label: str = "Group") -> dict:
+                        group_label: str = "Group", heatmap_wards: tuple[str, ...] | None = None) -> dict:
     """What the Participation page shows for one dimension, built once and cached: the borough test
-    (frame and table of strings), the ward × group heatmap (plotly dict) and the flagged cells table."""
+    (frame and table of strings), the ward × group heatmap (plotly dict; only heatmap_wards when given, e.g.
+    one district of a national database) and the flagged cells table (every ward)."""
     from geo.disclosure import DisclosurePolicy
 
     return _representation_view(_version(), dimension, flt, policy or DisclosurePolicy.from_env(), title,
-                                group_label)
+                                group_label, None if heatmap_wards is None else tuple(heatmap_wards))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _quarterly_reach(version: tuple, flt: EngagementFilter, policy) -> pd.DataFrame:
     from geo import ward_engagement as we
 
-    quarterly, pop = ward_quarterly(flt), population()
-    frames = [we.quarterly_trend(quarterly, code, pop, policy, flt.start).assign(ward_code=code)
-              for code in wards()["ward_code"]]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return we.quarterly_trends(ward_quarterly(flt), list(wards()["ward_code"]), population(), policy, flt.start)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _quarterly_target_table(version: tuple, flt: EngagementFilter, policy, target: float) -> pd.DataFrame:
+    from geo import scrutiny
+
+    names = dict(zip(wards()["ward_code"], wards()["ward_name"], strict=True))
+    return scrutiny.quarterly_target_table(quarterly_reach(flt, policy), names, target)
+
+
+def quarterly_target_table(target: float, flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:
+    """geo.scrutiny.quarterly_target_table of quarterly_reach for every ward, cached (7,681 wards × quarters of
+    formatted cells is worth keeping between runs)."""
+    from geo.disclosure import DisclosurePolicy
+
+    return _quarterly_target_table(_version(), flt, policy or DisclosurePolicy.from_env(), float(target))
 
 
 def quarterly_reach(flt: EngagementFilter = EngagementFilter(), policy=None) -> pd.DataFrame:

@@ -7,10 +7,12 @@ URL) still gets sensible defaults.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 import data_access as da
+from geo import maps
 from geo.attribution import ATTRIBUTION  # noqa: F401  (re-exported for pages)
 
 FILTER_KEY = "engagement_filter"
@@ -73,3 +75,16 @@ def sources(*datasets: str) -> None:
 def table(frame: pd.DataFrame, **kwargs) -> None:
     """A table alternative to a map or chart, without the index column."""
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def map_wards(wards: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+    """The wards a map draws: all of them for a borough; for a national database (more than
+    geo.maps.MAP_WARD_LIMIT wards) one district at a time, chosen here, with a note saying so."""
+    if len(wards) <= maps.MAP_WARD_LIMIT:
+        return wards
+    choices = maps.districts(wards)
+    label = dict(zip(choices["lad_code"], choices["label"], strict=True))
+    lad = st.selectbox("District shown on the map", list(choices["lad_code"]), format_func=label.get, key=key)
+    st.caption(f"There are {len(wards):,} wards, too many to draw at once: the map shows one district; the tables "
+               "list every ward.")
+    return wards[wards["lad_code"] == lad]

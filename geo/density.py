@@ -62,6 +62,14 @@ def hexagons(cells: pd.DataFrame, size: float, policy: DisclosurePolicy = DEFAUL
     return out, dropped
 
 
+def within(cells: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cells (EPSG:27700) whose centre lies inside the bounding box of the wards (any CRS): the cells
+    near one district, when a national map draws one district at a time."""
+    minx, miny, maxx, maxy = wards.to_crs(cells.crs).total_bounds
+    centre = cells.geometry.centroid
+    return cells[centre.x.between(minx, maxx) & centre.y.between(miny, maxy)]
+
+
 def for_map(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Shown hexagons reprojected to WGS84 for display only, keyed like wards for the map builders."""
     return cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])

@@ -188,6 +188,22 @@ __all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify"
 CLICK_OBJECTS = ["last_active_drawing", "last_object_clicked", "last_object_clicked_count"]
 
 
+#: Above this many wards (a national database) a map shows one district at a time: 7,681 English wards are a
+#: 33 MB page that takes ~8 s to build and render in folium and longer in the browser; a district takes
+#: well under a second. Tables still list every ward.
+MAP_WARD_LIMIT = 600
+
+
+def districts(wards: pd.DataFrame) -> pd.DataFrame:
+    """One row per local authority district in `wards` (lad_code): its number of wards and a plain label
+    naming its first two wards, for choosing which district a national map shows; in code order."""
+    out = wards.sort_values("ward_name").groupby("lad_code", sort=False).agg(
+        wards=("ward_code", "size"), first=("ward_name", lambda s: ", ".join(s.iloc[:2])))
+    out["label"] = [f"{code}: {n} wards ({first}, …)" for code, n, first in zip(out.index, out["wards"], out["first"],
+                                                                               strict=True)]
+    return out.sort_index().reset_index()[["lad_code", "wards", "label"]]
+
+
 def clicked_ward(state: dict | None) -> str | None:
     """The ward_code of the feature last clicked on a map, from st_folium's 'last_active_drawing'."""
     feature = (state or {}).get("last_active_drawing") or {}

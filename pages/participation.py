@@ -45,6 +45,7 @@ smoothed_label = f"{chosen.label}, smoothed"
 table[smoothed_label] = rates[gp.EB_KEYS[measure]].map(chosen.format)
 # Fisher–Jenks (exact natural breaks) is fast on a borough's wards; quantiles at England scale.
 scheme = "FisherJenks" if len(wards) <= 500 else "Quantiles"
+drawn = ui.map_wards(wards, "participation_district")
 
 if view == "reach":
     smooth = st.radio("Rate on the map", ["smoothed", "raw"], horizontal=True, key="participation_rate",
@@ -52,7 +53,7 @@ if view == "reach":
     column = gp.EB_KEYS[measure] if smooth == "smoothed" else gp.RATE_KEYS[measure]
     shown = table[[gp.COUNT_LABELS[measure], chosen.label, smoothed_label]].assign(
         ward_code=rates["ward_code"], value=rates[column])
-    frame = wards.merge(shown, on="ward_code", how="left")
+    frame = drawn.merge(shown, on="ward_code", how="left")
     left, right = st.columns([3, 2])
     with left:
         caption = f"{chosen.label} ({chosen.unit}){', smoothed' if smooth == 'smoothed' else ''}"
@@ -73,7 +74,7 @@ if view == "reach":
                "counted in each, so 'All wards' can exceed the number of different people.")
 elif view == "cold":
     spots = da.cold_spots(measure, flt)
-    spot_frame = wards.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
+    spot_frame = drawn.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
     left, right = st.columns([3, 2])
     with left:
         st_folium(maps.category_map(spot_frame, "label", "Local Moran's I (p < 0.05)",
@@ -92,7 +93,7 @@ else:
     cells, dropped = density.hexagons(da.respondent_hexes(size, flt), size, policy)
     left, right = st.columns([3, 2])
     if len(cells):
-        hex_frame = density.for_map(cells)
+        hex_frame = density.for_map(cells if len(drawn) == len(wards) else density.within(cells, drawn))
         with left:
             st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
                                       {"People": "People taking part"}, scheme="Quantiles", decimals=0),
@@ -129,7 +130,8 @@ if not available:
 else:
     dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get)
     view_parts = da.representation_view(dimension, flt, policy, f"Representation index by ward: {labels[dimension]}",
-                                        labels[dimension])
+                                        labels[dimension],
+                                        None if len(drawn) == len(wards) else tuple(drawn["ward_code"]))
     rep = view_parts["borough"]
     chart, tab = st.columns([2, 3])
     groups = rep[rep["kind"] == "group"]
@@ -158,7 +160,9 @@ else:
     st.caption("Each cell: the group's share of the ward's respondents ÷ its share of the ward's residents (blue "
                "above 1, red below; blank where hidden). ▼ = flagged under-represented by the ward profile's test "
                "(Holm across the groups of each ward; error rate at most 5% per ward). A flag on hidden counts "
-               "holds whatever the hidden values are.")
+               "holds whatever the hidden values are."
+               + ("" if len(drawn) == len(wards) else " The heatmap shows the wards of the district chosen for the "
+                  "map; the list of flagged cells covers every ward."))
     ui.sources(dimension, "engagement")
 
 
@@ -221,7 +225,7 @@ mix_dim = available[0] if available else None
 mix = parts["channel_mix"].get(mix_dim, pd.DataFrame())
 below_table = status.assign(rate=status["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}")).rename(
     columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"}).drop(columns=["ward_code"])
-by_quarter_table = sc.quarterly_target_table(da.quarterly_reach(flt, policy), names, target)
+by_quarter_table = da.quarterly_target_table(target, flt, policy)
 st.markdown(f"**People taking part per 1,000 residents by quarter** (▼ below the target of {target:,.0f})")
 ui.table(by_quarter_table)
 sections = [

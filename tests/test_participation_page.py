@@ -127,3 +127,36 @@ def test_page_activity_filter_changes_the_reach_table(app_env):
     after = _table(at, "Responses").set_index("Ward").at["All wards", "Responses"]
     assert after != before
     assert float(after.replace(",", "")) == n
+
+
+def test_a_national_database_maps_one_district_at_a_time(app_env, monkeypatch):
+    # Above geo.maps.MAP_WARD_LIMIT wards the page asks which district to draw; lowered here so the demo's
+    # 20 wards (one district) count as "national". The tables still list every ward.
+    from geo import maps
+
+    monkeypatch.setattr(maps, "MAP_WARD_LIMIT", 5)
+    at = _run()
+    _ok(at)
+    district = at.selectbox(key="participation_district")
+    assert len(district.options) == 1 and ": 20 wards (" in district.options[0]
+    assert any("too many to draw at once" in c.value for c in at.caption)
+    assert len(_table(at, "Ward")) >= 20
+
+
+def test_districts_and_cells_near_a_district():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo import density, maps
+
+    wards = pd.DataFrame({"ward_code": ["a", "b", "c"], "ward_name": ["Zeta", "Alpha", "Mid"],
+                          "lad_code": ["E09000002", "E06000001", "E09000002"]})
+    got = maps.districts(wards)
+    assert list(got["lad_code"]) == ["E06000001", "E09000002"]  # code order
+    assert list(got["wards"]) == [1, 2]
+    assert got.at[1, "label"] == "E09000002: 2 wards (Mid, Zeta, …)"
+    cells = gpd.GeoDataFrame({"cell": ["in", "edge", "out"]},
+                             geometry=[box(0, 0, 10, 10), box(95, 95, 115, 115), box(500, 500, 510, 510)],
+                             crs="EPSG:27700")
+    district = gpd.GeoDataFrame({"ward_code": ["a"]}, geometry=[box(0, 0, 100, 100)], crs="EPSG:27700")
+    assert list(density.within(cells, district)["cell"]) == ["in"]  # the edge cell's centre (105, 105) is outside

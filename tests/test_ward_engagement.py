@@ -218,6 +218,28 @@ def test_quarterly_trend_hides_small_counts_and_their_partner():
     assert we.quarterly_table(a.reset_index(), POLICY).set_index("Quarter").at["2026 Q1", "Responses"] == "<10"
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_quarterly_trends_for_all_wards_equal_the_ward_by_ward_trend(seed):
+    rng = np.random.default_rng(seed)
+    wards = [f"W{i:02d}" for i in range(25)]
+    quarters = ["2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
+    rows = {}
+    for w in wards[:-2]:  # the last two wards have no responses at all
+        picked = rng.choice(quarters, size=int(rng.integers(1, len(quarters) + 1)), replace=False)
+        rows[w] = {}
+        for q in picked:
+            people = int(rng.choice([rng.integers(1, 10), rng.integers(10, 200)]))  # small counts, hidden
+            rows[w][str(q)] = (people + int(rng.integers(0, 30)), people)
+    q = _quarterly(rows)
+    residents = pd.Series(rng.integers(0, 9000, len(wards)).astype(float), index=wards)  # some below min_base
+    first = date(2025, 10, 1) if seed % 2 else None
+    fast = we.quarterly_trends(q, wards + ["W99"], residents, POLICY, first, date(2026, 9, 30))
+    slow = pd.concat([we.quarterly_trend(q, w, residents, POLICY, first, date(2026, 9, 30)).assign(ward_code=w)
+                      for w in wards + ["W99"]], ignore_index=True)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True, check_dtype=False)
+    assert fast["responses"].isna().any() and (fast["responses"] == 0).any()  # hidden cells and gaps both met
+
+
 def _trend(counts: list[float], complete: list[bool] | None = None) -> pd.DataFrame:
     quarters = ["2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2"][-len(counts):]
     borough = [10.0, 10.0, 11.0, 12.0][-len(counts):]

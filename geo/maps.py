@@ -32,7 +32,12 @@ CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55
 #: served by Streamlit at /app/static/, relative to streamlit-folium's component frame
 #: (/component/streamlit_folium.st_folium/), so maps draw without public CDNs.
 LEAFLET_URL = os.environ.get("WARDSCOPE_LEAFLET_URL", "../../app/static/vendor/leaflet-1.9.4")
-TILES_URL = os.environ.get("WARDSCOPE_TILES", "OpenStreetMap")
+TILES_URL = os.environ.get("WARDSCOPE_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+#: Given with the URL rather than by the provider's name, which makes folium read xyzservices' whole provider
+#: list (a JSON file) for every map built: ~10 ms a map.
+TILES_ATTRIBUTION = os.environ.get("WARDSCOPE_TILES_ATTRIBUTION",
+                                   '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                                   "contributors")
 
 
 def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
@@ -41,7 +46,7 @@ def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
         raise ValueError("map builders expect WGS84 (EPSG:4326) display geometry")
     minx, miny, maxx, maxy = frame.total_bounds
     # SVG paths (clickable, testable) for a borough; canvas only when there are very many shapes.
-    fmap = folium.Map(tiles=TILES_URL if TILES_URL != "none" else None, control_scale=True,
+    fmap = folium.Map(tiles=TILES_URL if TILES_URL != "none" else None, attr=TILES_ATTRIBUTION, control_scale=True,
                       prefer_canvas=len(frame) > 500)
     fmap.default_js = [("leaflet", f"{LEAFLET_URL}/leaflet.js")]
     fmap.default_css = [("leaflet_css", f"{LEAFLET_URL}/leaflet.css")]

@@ -24,12 +24,13 @@ cols[1].metric("In the borough's wards", f"{selected['ward_code'].notna().sum():
 cols[2].metric("Assets per 1,000 residents", f"{selected['ward_code'].notna().sum() / residents.sum() * 1000:.2f}"
                if residents.sum() else "n/a")
 
+drawn = ui.map_wards(wards, "assets_district")
 left, right = st.columns([3, 2])
 with left:
     if points.empty:
-        st_folium(maps.outline_map(wards), height=560, width="100%", returned_objects=[], key="assets_map_empty")
+        st_folium(maps.outline_map(drawn), height=560, width="100%", returned_objects=[], key="assets_map_empty")
     else:
-        st_folium(maps.points_map(wards, points, "Category", {"name": "Name", "Category": "Category"},
+        st_folium(maps.points_map(drawn, points, "Category", {"name": "Name", "Category": "Category"},
                                   categories=[c.capitalize() for c in categories]), height=560,
                   width="100%", returned_objects=[], key="assets_map")
 with right:

@@ -30,11 +30,13 @@ available = [i for i in indicators.INDICATORS if values[i.key].notna().any()]
 chosen = st.selectbox("Colour the map by", available, format_func=lambda i: f"{i.label} ({i.unit})")
 frame = wards.merge(values[[chosen.key]].reset_index(), on="ward_code", how="left")
 frame["shown"] = frame[chosen.key].map(chosen.format)
+drawn = ui.map_wards(wards, "overview_district")
 
 left, right = st.columns([3, 2])
 with left:
-    fmap = maps.choropleth(frame, chosen.key, f"{chosen.label} ({chosen.unit})",
-                           {"ward_name": "Ward", "shown": chosen.label}, decimals=chosen.decimals,
+    fmap = maps.choropleth(frame[frame["ward_code"].isin(drawn["ward_code"])], chosen.key,
+                           f"{chosen.label} ({chosen.unit})", {"ward_name": "Ward", "shown": chosen.label},
+                           decimals=chosen.decimals,
                            missing_label=f"hidden (fewer than {policy.threshold}) or no data")
     clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_active_drawing"],
                         key="overview_map")

@@ -90,10 +90,11 @@ elif view == "cold":
 else:
     size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
     size = density.SIZES[size_label]
-    cells, dropped = density.hexagons(da.respondent_hexes(size, flt), size, policy)
+    cells, dropped, hex_frame = da.hexagon_layer(size, flt, policy)
     left, right = st.columns([3, 2])
     if len(cells):
-        hex_frame = density.for_map(cells if len(drawn) == len(wards) else density.within(cells, drawn))
+        if len(drawn) < len(wards):  # one district of a national map
+            hex_frame = density.for_map(density.within(cells, drawn))
         with left:
             st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
                                       {"People": "People taking part"}, scheme="Quantiles", decimals=0),

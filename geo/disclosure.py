@@ -1,7 +1,7 @@
 """Statistical disclosure control for every count of respondents the app shows or exports.
 
 Rules (after the ONS/GSS guidance on small counts and table-level protection):
-1. Primary suppression: counts 1 to threshold-1 (default 1–9) are shown as "<10".
+1. Primary suppression: counts 1 to threshold-1 (default 1–9) are hidden.
    Zero is shown as 0: it reveals no one.
 2. Secondary suppression: every published table is a set of additive equations (each row
    sums to its row total, each column to its column total, totals to the grand total).
@@ -10,6 +10,9 @@ Rules (after the ONS/GSS guidance on small counts and table-level protection):
    until every equation hides none or at least two values.
 3. No percentage or rate on a base below `min_base` (default 25) or on a hidden count.
 Rates derived from a hidden count are hidden with it, since count = rate × population.
+Every hidden count reads "hidden" (`DisclosurePolicy.label`), whichever rule hid it: a cell hidden by
+rule 2 may hold 10 or more, so "<10" would misstate it, and one label for both rules does not tell a
+reader which hidden cell is the small one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ class DisclosurePolicy:
 
     @property
     def label(self) -> str:
-        return f"<{self.threshold}"
+        """How a hidden count reads in every table and export."""
+        return "hidden"
+
+    @property
+    def explanation(self) -> str:
+        """One plain sentence for captions: what 'hidden' means."""
+        return (f"'hidden' = fewer than {self.threshold}, or hidden so that a small count cannot be worked out "
+                "from the totals")
 
     @classmethod
     def from_env(cls) -> DisclosurePolicy:
@@ -78,7 +88,7 @@ class ProtectedTable:
     policy: DisclosurePolicy
 
     def display(self) -> pd.DataFrame:
-        """Strings for screens and exports: thousands separators, hidden counts as "<10"."""
+        """Strings for screens and exports: thousands separators, hidden counts as "hidden"."""
         shown = self.values.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
         return shown.mask(self.hidden, self.policy.label)
 
@@ -141,7 +151,7 @@ def safe_rate(count: pd.Series, base: pd.Series, per: float = 1.0,
 
 
 def format_count(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
-    """One protected count as text: NaN (hidden) → "<10"."""
+    """One protected count as text: NaN (hidden) → "hidden"."""
     return policy.label if pd.isna(value) else f"{value:,.0f}"
 
 

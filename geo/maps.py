@@ -88,7 +88,7 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "auto") -> tuple[pd.Se
 
 def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict[str, str],
                k: int = 5, scheme: str = "auto", highlight: str | None = None,
-               decimals: int = 1, missing_label: str = "hidden (count below the disclosure threshold) or no data",
+               decimals: int = 1, missing_label: str = "count hidden, or no data",
                ) -> folium.Map:
     """Wards coloured by `column` in classes; `tooltip` maps column names to labels.
 

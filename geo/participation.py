@@ -1,7 +1,7 @@
 """Participation: how much each ward takes part, and who takes part, as plain DataFrames.
 
 Every count of responses or respondents leaves this module protected by geo.disclosure
-(hidden counts are NaN, shown as "<10"), and every rate or share is computed from the
+(hidden counts are NaN, shown as "hidden"), and every rate or share is computed from the
 protected count with `safe_rate`, so a rate never reveals a hidden count.
 
 Ward counts are protected in the order of the ward list the caller passes (the pages
@@ -66,7 +66,7 @@ def rates_by_ward(wards: pd.DataFrame, population: pd.DataFrame, engagement: pd.
 
 
 def ward_table(rates: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """rates_by_ward as strings for the screen: counts with "<10", rates to one decimal."""
+    """rates_by_ward as strings for the screen: counts with "hidden", rates to one decimal."""
     out = pd.DataFrame({"Ward": rates["ward_name"], "Residents": rates["residents"].map(lambda v: f"{v:,.0f}")})
     for kind in KINDS:
         ind = indicators.BY_KEY[RATE_KEYS[kind]]
@@ -76,18 +76,19 @@ def ward_table(rates: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -
 
 
 def protect_single(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
-    """One stand-alone count (e.g. responses not placed in a ward) as text, "<10" when 1–9."""
+    """One stand-alone count (e.g. responses not placed in a ward) as text, "hidden" when 1–9."""
     return format_count(protect_counts(pd.Series([float(value)]), policy, total=False).iloc[0], policy)
 
 
 def protect_note(note: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
-    """A load note about responses or respondents with any count below the threshold shown as "<10"."""
+    """A load note about responses or respondents with any count below the threshold shown as "fewer than 10"
+    (a number in a sentence that is below the threshold: no table to protect it by, so it is simply not given)."""
     if not re.search(r"respon", note, flags=re.IGNORECASE):
         return note
 
     def _mask(match: re.Match) -> str:
         value = int(match.group(0).replace(",", ""))
-        return policy.label if 0 < value < policy.threshold else match.group(0)
+        return f"fewer than {policy.threshold}" if 0 < value < policy.threshold else match.group(0)
 
     return re.sub(r"(?<![\w.])\d[\d,]*(?![\w.])", _mask, note)
 

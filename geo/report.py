@@ -18,7 +18,7 @@ figure cannot differ between screen and paper. Plain functions: no Streamlit, no
 
 Disclosure: headline rates arrive protected (geo.indicators). The only counts of people
 the profile carries unprotected are the residents in each composition group; they are
-passed through `geo.disclosure.protect_counts` here (1–9 shown as "<10", secondary cells
+passed through `geo.disclosure.protect_counts` here (1–9 hidden, secondary cells
 hidden) and a ward percentage is hidden with its count. In the HTML every cell holding a
 count of people has the class "count", so tests can check what was printed.
 """
@@ -171,7 +171,7 @@ def ward_map_png(wards: gpd.GeoDataFrame, code: str, width_px: int = 600, height
 def composition_table(comp: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """A composition (Group, Residents, Ward %, Borough %) with its resident counts protected.
 
-    Residents becomes NaN where hidden (printed "<10"), a "Total" row is added, and the
+    Residents becomes NaN where hidden (printed "hidden"), a "Total" row is added, and the
     ward percentage is hidden with its count (a share of a known total reveals the count).
     """
     counts = pd.Series(comp["Residents"].to_numpy(dtype=float), index=comp["Group"].astype(str))
@@ -421,8 +421,8 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
                    "indicators, straight-line distance; 0 = identical).</p></div>", len(similar) + 4.5))
     columns = _balance(blocks)
     legend = ('<p class="note legend">Bars: ' + _bar(100, None, 100, 16) + " the ward's share, "
-              + _bar(None, 50, 100, 4) + " the borough's share (the scale differs between tables). Residents from 1 "
-              "to 9 are shown as “&lt;10”, with other cells hidden so they cannot be worked out from totals.</p>")
+              + _bar(None, 50, 100, 4) + " the borough's share (the scale differs between tables). Counts of residents "
+              "from 1 to 9 read “hidden”, and so do other cells that would let them be worked out from totals.</p>")
     columns[1].append(legend)
     parts.append("<h2>Residents, deprivation and community assets</h2>")
     parts.append(f'<div class="cols"><div class="col">{"".join(columns[0])}</div>'
@@ -463,8 +463,8 @@ def index_html(meta: dict, entries: list[dict], attribution: str, csv_name: str 
         "<table><thead><tr><th>Ward</th><th>Code</th><th>Profile</th></tr></thead><tbody>",
         *rows,
         "</tbody></table>",
-        f'<p class="small">{_e(attribution)} Every count of people is disclosure-controlled: counts from 1 to 9 are '
-        "shown as “&lt;10” and no rate is shown on a hidden count.</p>",
+        f'<p class="small">{_e(attribution)} Every count of people is disclosure-controlled: counts from 1 to 9, and '
+        "any count that would let one be worked out, read “hidden”, and no rate is shown on a hidden count.</p>",
         "</body></html>"])
 
 

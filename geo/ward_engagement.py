@@ -3,7 +3,7 @@
 Inputs are the raw aggregated counts of the data-access module (`ward_quarterly`,
 `ward_activities`, `ward_channels`, `respondent_groups`, `ward_engagement`) for *every*
 ward; outputs are for one ward and are already protected by geo.disclosure: counts of
-responses or people are floats, NaN where hidden (shown as "<10" by the `*_table`
+responses or people are floats, NaN where hidden (shown as "hidden" by the `*_table`
 formatters), and every rate, share or interval is computed from the protected counts.
 
 Why every ward goes in when one ward comes out: a ward's figures are one row of a
@@ -256,7 +256,7 @@ def trend_sentence(trend_frame: pd.DataFrame, tolerance: float = TREND_TOLERANCE
 
 
 def quarterly_table(trend_frame: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """quarterly_trend as strings for the screen ("<10" for hidden counts)."""
+    """quarterly_trend as strings for the screen ("hidden" for hidden counts)."""
     return pd.DataFrame({
         "Quarter": [q if c else f"{q} (incomplete)" for q, c in zip(trend_frame["quarter"], trend_frame["complete"],
                                                                     strict=True)],

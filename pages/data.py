@@ -88,7 +88,7 @@ st.markdown(
     f"- Counts of **1 to {policy.threshold - 1}** people or responses are shown as **{policy.label}**; zero is "
     "shown as 0, as it reveals no one.\n"
     "- When a table has totals, one hidden number could be worked out by subtraction, so a second number in the "
-    "same row or column is hidden too.\n"
+    f"same row or column is hidden too, and also reads **{policy.label}**: a hidden number may be 10 or more.\n"
     f"- No percentage or rate is shown on a base of fewer than **{policy.min_base}**, or when the count it comes "
     "from is hidden (a rate per 1,000 residents times the residents would give the count back).\n"
     "- Responses are never shown one by one: every figure is a count for a ward or a group.\n"

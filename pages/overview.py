@@ -37,7 +37,7 @@ with left:
     fmap = maps.choropleth(frame[frame["ward_code"].isin(drawn["ward_code"])], chosen.key,
                            f"{chosen.label} ({chosen.unit})", {"ward_name": "Ward", "shown": chosen.label},
                            decimals=chosen.decimals,
-                           missing_label=f"hidden (fewer than {policy.threshold}) or no data")
+                           missing_label="count hidden, or no data")
     clicked = st_folium(fmap, height=520, width="100%", returned_objects=["last_active_drawing"],
                         key="overview_map")
 with right:

@@ -61,14 +61,14 @@ if view == "reach":
                                {"ward_name": "Ward", gp.COUNT_LABELS[measure]: gp.COUNT_LABELS[measure],
                                 chosen.label: f"{chosen.label} (raw)", smoothed_label: smoothed_label},
                                scheme=scheme, decimals=chosen.decimals,
-                               missing_label=f"hidden (fewer than {policy.threshold}) or no data")
+                               missing_label="count hidden, or no data")
         st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
     with right:
         ui.table(table, height=520)
     st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), "
                "which pulls a small ward's rate towards the borough's in proportion to how uncertain it is; the raw "
                "rate is beside it. Classes: Fisher–Jenks natural breaks (mapclassify). Grey wards: count hidden "
-               f"(fewer than {policy.threshold}) or no residents; a hidden count hides its smoothed rate too. "
+               f"({policy.explanation}) or no residents; a hidden count hides its smoothed rate too. "
                f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
                f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
                "counted in each, so 'All wards' can exceed the number of different people.")
@@ -252,7 +252,8 @@ if st.toggle("Prepare the report for download (HTML and CSV)", key="scrutiny_pre
     csv_col.download_button("Download report tables (CSV)", sc.report_csv(sections),
                             file_name="participation-scrutiny.csv", mime="text/csv", key="scrutiny_csv")
     st.caption("Every figure in the report is a protected table from this page: counts below "
-               f"{policy.threshold} are shown as {policy.label}, no share on a base below {policy.min_base}.")
+               f"{policy.threshold}, and any other count that would give one away, read '{policy.label}'; no share "
+               f"on a base below {policy.min_base}.")
 
 st.subheader("Outreach targets")
 targets = da.outreach_targets(flt, policy)

@@ -24,7 +24,7 @@ def _hidden_per_equation(hidden: pd.DataFrame) -> list[int]:
 def test_small_counts_shown_as_less_than_ten():
     table = protect_table(pd.DataFrame({"a": [5, 40], "b": [30, 50]}, index=["x", "y"]))
     shown = table.display()
-    assert shown.at["x", "a"] == "<10"
+    assert shown.at["x", "a"] == "hidden"
     assert no_small_counts(table.values)
 
 
@@ -63,7 +63,8 @@ def test_threshold_is_configurable():
     policy = DisclosurePolicy(threshold=5, min_base=10)
     assert protect_counts(pd.Series([6, 40]), policy, total=False).tolist() == [6, 40]
     table = protect_table(pd.DataFrame({"a": [6, 40], "b": [30, 3]}), policy)
-    assert table.display().at[1, "b"] == "<5"
+    assert table.display().at[1, "b"] == "hidden"
+    assert "fewer than 5" in policy.explanation
 
 
 def test_env_policy(monkeypatch):
@@ -91,7 +92,7 @@ def test_rates_hidden_with_their_counts_and_on_small_bases():
 
 
 def test_format_count():
-    assert format_count(np.nan) == "<10"
+    assert format_count(np.nan) == "hidden"
     assert format_count(12345.0) == "12,345"
 
 

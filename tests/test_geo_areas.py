@@ -160,7 +160,7 @@ def test_blank_area_names_are_reported_not_dropped():
 def test_area_table_strings():
     out, _ = _summary(NORTH_SOUTH, {c: 20 for c in GRID["ward_code"]} | {"r0c0": 3})
     table = areas.area_table(out, POLICY).set_index("Area")
-    assert table.at["North", "Responses"] == "<10"
+    assert table.at["North", "Responses"] == "hidden"
     assert table.at["North", "Contiguous"] == "yes"
     assert table.at["North", "Deviation from mean area population (%)"] == "-33.3%"
     assert table.at[areas.ALL_AREAS, "Contiguous"] == ""

@@ -47,7 +47,7 @@ def test_ward_table_shows_hidden_counts_as_less_than_ten():
     eng = pd.DataFrame({"ward_code": ["A", "B", "C"], "responses": [1234, 5, 20], "respondents": [900, 5, 20]})
     table = gp.ward_table(gp.rates_by_ward(WARDS, POP, eng, POLICY), POLICY).set_index("Ward")
     assert table.at["Ash", "Responses"] == "1,234"
-    assert table.at["Beech", "Responses"] == "<10"
+    assert table.at["Beech", "Responses"] == "hidden"
     assert table.at["Beech", "Responses per 1,000 residents"] == "hidden or n/a"
     assert table.at["All wards", "Responses"] == "1,259"
     assert table.at["Ash", "People taking part per 1,000 residents"] == "900.0"
@@ -155,10 +155,10 @@ def test_representation_table_strings():
 
 def test_protect_single_and_notes():
     assert gp.protect_single(0, POLICY) == "0"
-    assert gp.protect_single(7, POLICY) == "<10"
+    assert gp.protect_single(7, POLICY) == "hidden"
     assert gp.protect_single(1234, POLICY) == "1,234"
     note = "responses: 3 response(s) have no postcode or one outside the borough; kept, with no ward."
-    assert gp.protect_note(note, POLICY).startswith("responses: <10 response(s)")
+    assert gp.protect_note(note, POLICY).startswith("responses: fewer than 10 response(s)")
     assert gp.protect_note("responses: 1,204 response(s) have no postcode", POLICY) == \
         "responses: 1,204 response(s) have no postcode"
     assert gp.protect_note("wards: 3 invalid ward geometries were repaired.", POLICY) == \

@@ -43,7 +43,7 @@ def run(page: str, **state) -> AppTest:
 
 
 def number(text: str) -> float | None:
-    """A displayed count as a number, or None for "<10", blanks and other text."""
+    """A displayed count as a number, or None for "hidden", blanks and other text."""
     cleaned = str(text).replace(",", "").strip()
     return float(cleaned) if re.fullmatch(r"-?\d+(\.\d+)?", cleaned) else None
 
@@ -168,7 +168,7 @@ def test_participation_honours_the_engagement_filter(app_env):
     table = table_with(at, "Responses").set_index("Ward")
     assert number(table.at["All wards", "Responses"]) == scalar(
         app_env, "SELECT count(*) FROM responses WHERE ward_code IS NOT NULL AND activity_id = ?", [activity])
-    assert (table["Responses"] == "<10").any()  # this activity is small enough to hide some wards
+    assert (table["Responses"] == "hidden").any()  # this activity is small enough to hide some wards
 
 
 def raw_option(page: str, label: str):

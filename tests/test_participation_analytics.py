@@ -48,7 +48,7 @@ def test_reach_hides_the_smoothed_rate_with_the_count():
         assert out.at[TOTAL, gp.EB_KEYS[kind]] == pytest.approx(out.at[TOTAL, gp.RATE_KEYS[kind]])
     table = gp.reach_table(out.reset_index(), "responses", POLICY)
     assert no_small_counts(out[["responses", "respondents"]])
-    assert (table["Responses"] == "<10").any()
+    assert (table["Responses"] == "hidden").any()
 
 
 def test_below_target_never_guesses_a_hidden_ward():

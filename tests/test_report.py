@@ -177,7 +177,7 @@ def test_composition_counts_are_protected_before_printing():
     assert table.at["B", "Residents"] == 500 and table.at["D", "Residents"] == 0
     assert no_small_counts(table["Residents"])
     page = report._composition_html("Test", table.reset_index(), DEFAULT_POLICY)
-    assert printed_counts(page) == ["&lt;10", "500", "&lt;10", "0"]
+    assert printed_counts(page) == ["hidden", "500", "hidden", "0"]  # C (40) is hidden too: not "<10"
 
 
 def test_no_exported_table_has_a_small_count(demo):
@@ -307,9 +307,9 @@ def test_every_thurrock_ward_exports_to_html_and_one_page_pdf(thurrock_db, tmp_p
         assert "The engagement figures (activities and responses) are invented" in page  # real census, fake engagement
         assert "England" in page and "Indices of Deprivation" in page
         assert_counts_safe(page)
-        small_hidden |= "&lt;10" in printed_counts(page)
+        small_hidden |= "hidden" in printed_counts(page)
         pdf = pdf_path.read_bytes()
         assert pdf.startswith(b"%PDF") and len(pdf) > 20_000 and pdf_pages(pdf) == 1, pdf_path.name
-    assert small_hidden, "Thurrock's small ethnic groups should be shown as <10 somewhere"
+    assert small_hidden, "Thurrock's small ethnic groups should be hidden somewhere"
     csv = pd.read_csv(tmp_path / "indicators.csv", dtype={"Code": str})
     assert len(csv) == 22 and list(csv["Code"][-2:]) == [indicators.BOROUGH, indicators.ENGLAND]

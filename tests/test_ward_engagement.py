@@ -157,7 +157,7 @@ def test_hidden_group_is_flagged_on_bounds_without_showing_anything_small():
     assert no_small_counts(rep["respondents"])
     table = we.representation_table(rep.reset_index(), "Ethnic group", POLICY)
     assert _no_small_strings(table)
-    assert table.set_index("Ethnic group").at["Black African", "Respondents"] == "<10"
+    assert table.set_index("Ethnic group").at["Black African", "Respondents"] == "hidden"
     assert table.set_index("Ethnic group").at["Black African", "Under-represented"] == "yes"
     # The other wards' pages hide a second Black African cell, so borough − others reveals nothing.
     others = [we.representation(ETH_POP, _groups(ward_a), w, "ethnicity", POLICY).set_index("group")
@@ -215,7 +215,7 @@ def test_quarterly_trend_hides_small_counts_and_their_partner():
     for frame in (a, b):
         assert no_small_counts(frame[["responses", "respondents"]])
         assert _no_small_strings(we.quarterly_table(frame.reset_index(), POLICY))
-    assert we.quarterly_table(a.reset_index(), POLICY).set_index("Quarter").at["2026 Q1", "Responses"] == "<10"
+    assert we.quarterly_table(a.reset_index(), POLICY).set_index("Quarter").at["2026 Q1", "Responses"] == "hidden"
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -999,27 +999,40 @@ def _codes(prefix: str, numbers: np.ndarray, width: int, base: int) -> np.ndarra
     return chars.view(f"S{width + len(prefix)}").ravel().astype(str).astype(object)
 
 
-def _default_planted(shares: dict[str, pd.DataFrame], rng: np.random.Generator) -> list[dict]:
+#: A plant must leave the group this many respondents in the ward, on average: twice the default disclosure
+#: threshold, so its count is published (a hidden count can only be tested on bounds, and a shortfall no
+#: published table shows is not one any analysis could find).
+VISIBLE_PLANT = 20
+#: Respondents per response, on average: a quarter of responses are anonymous (one person each); the rest come
+#: from people answering 2.8 times on average (see write_engagement).
+_PEOPLE_PER_RESPONSE = 0.25 + 0.75 / 2.8
+
+
+def _default_planted(shares: dict[str, pd.DataFrame], rng: np.random.Generator,
+                     people: pd.Series | None = None) -> list[dict]:
     """About six plants that a representation check should be able to detect.
 
     16-24s in up to 4 wards and Black African residents in up to 2 wards (topped up
     from other minority groups if too few wards qualify), only where the group is at
-    least 8% of the ward's population, so the shortfall is statistically visible.
+    least 8% of the ward's population, so the shortfall is statistically visible, and (given
+    `people`, the expected respondents per ward) where the planted group keeps at least
+    VISIBLE_PLANT respondents on average, so its count is shown rather than hidden.
     """
     planted: list[dict] = []
 
     def pick(dimension: str, categories: list[str], k: int) -> None:
         share = shares[dimension]
-        pairs = [(w, c) for c in categories if c in share.columns
-                 for w in share.index if share.at[w, c] >= 0.08
+        factors = [(w, c, float(rng.choice([0.25, 0.3, 0.35, 0.4]))) for c in categories if c in share.columns
+                   for w in share.index]
+        pairs = [(w, c, f) for w, c, f in factors if share.at[w, c] >= 0.08
+                 and (people is None or people[w] * share.at[w, c] * f >= VISIBLE_PLANT)
                  and not any(p["ward_code"] == w and p["dimension"] == dimension for p in planted)]
         if not pairs or k <= 0:
             return
         chosen = rng.choice(len(pairs), size=min(k, len(pairs)), replace=False)
         for i in sorted(chosen):
-            w, c = pairs[i]
-            planted.append({"ward_code": str(w), "dimension": dimension, "category": c,
-                            "factor": float(rng.choice([0.25, 0.3, 0.35, 0.4]))})
+            w, c, f = pairs[i]
+            planted.append({"ward_code": str(w), "dimension": dimension, "category": c, "factor": f})
 
     pick(AGE, ["16-24"], 4)
     pick(ETHNICITY, ["Black African"], 2)
@@ -1133,7 +1146,8 @@ def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.Data
     shares = {d: c.div(c.sum(axis=1).replace(0, 1), axis=0) for d, c in comps.items()}
 
     if planted is None:
-        planted = _default_planted(shares, _rng(seed, "planted"))
+        expected = pd.Series(ward_pop / max(ward_pop.sum(), 1.0) * n_responses * _PEOPLE_PER_RESPONSE, index=wards)
+        planted = _default_planted(shares, _rng(seed, "planted"), expected)
     planted = [{"ward_code": str(p["ward_code"]), "dimension": str(p["dimension"]),
                 "category": str(p["category"]), "factor": float(p["factor"])} for p in planted]
     factors = {d: np.ones(c.shape) for d, c in comps.items()}

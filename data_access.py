@@ -110,9 +110,9 @@ def meta() -> dict:
 @st.cache_data(show_spinner=False)
 def _wards(version: tuple) -> gpd.GeoDataFrame:
     frame = _query("SELECT ward_code, ward_name, lad_code, area_km2, display_wkb FROM wards ORDER BY ward_name")
-    # Map geometry to 0.00001° (about 1 m, well inside the ETL's 20 m simplification): half the text a map
-    # sends to the browser and a third less time serialising it on every run.
-    geoms = shapely.set_precision(shapely.from_wkb(frame.pop("display_wkb").map(bytes).values), 1e-5)
+    from geo.maps import display_precision
+
+    geoms = display_precision(shapely.from_wkb(frame.pop("display_wkb").map(bytes).values))
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
 
 

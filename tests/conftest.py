@@ -40,6 +40,12 @@ def app_env(demo_db, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (the real ONS/MHCLG files). Skips without it, fails instead on CI."""
+    return require_shared_data()
+
+
+@pytest.fixture(scope="session")
 def thurrock_db(tmp_path_factory) -> Path:
     """examples/thurrock.toml built once per session from a copy in a temp folder (generated files stay out
     of the repository). Skips without ../shared/data, fails instead on CI."""

@@ -8,9 +8,10 @@ Two maps:
   nearest N   the N wards of England (2013) whose centroids are nearest Thurrock's centroid, cut from
               ../shared/data/national/england_wards_2013.geojson.gz, in EPSG:27700. That file has no
               statistics, so residents (5,000–15,000) and the five similarity indicators are random
-              but seeded: the geometry and neighbour graph are real, the figures are not. The Thames
-              cuts the cut-out in parts with no shared boundary; propose() joins them at their nearest
-              wards (geo.areas.crossings), and the bench prints those links.
+              but seeded: the geometry and neighbour graph are real, the figures are not. The cut-out
+              falls into parts with no shared boundary (Canvey Island; central London wards either side
+              of the Thames); propose() joins them at their nearest wards (geo.areas.crossings), and the
+              bench prints those links.
 Each row: the median seconds of --runs calls of propose() (default 4 alternatives), how many valid
 proposals came back, and the best score. Prints a table; the last line is a one-line summary.
 """
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += measure("Thurrock", thurrock, (4, 5, 6, 7), args.runs, args.tolerance)
     centre = shapely.union_all(thurrock[0].geometry.to_numpy()).centroid
     nearest, names = nearest_inputs(args.wards, centre)
-    print(f"{args.wards} wards nearest Thurrock: the parts the Thames separates, joined at their nearest wards")
+    print(f"{args.wards} wards nearest Thurrock: parts with no shared boundary, joined at their nearest wards")
     print(format_table(["ward", "joined to", "gap m", "parts before", "seconds"], crossing_rows(nearest[0], names),
                        [False, False, True, True, True]))
     print()

@@ -8,8 +8,9 @@ available with rule="rook" for comparison. Real ward boundaries almost never mee
 at a corner, so the two rules rarely differ in practice.
 
 Crossings: some maps fall into parts with no shared boundary, most often either side of an
-estuary or around an island (the 700 wards nearest Thurrock lie on both banks of the Thames,
-which ward boundaries meet only mid-river at a few places). `crossings` joins such parts at
+estuary or around an island (the 700 wards nearest Thurrock fall into three parts: Canvey Island,
+cut off by Benfleet Creek, and central London wards whose boundaries follow the Thames's banks
+rather than its middle). `crossings` joins such parts at
 their nearest wards: the parts are linked by Borůvka's minimum spanning tree over the shortest
 boundary-to-boundary distance between wards of different parts (Borůvka 1926), so the fewest,
 shortest links join the map, and each link is reported with its length. Callers pass them as

@@ -18,6 +18,7 @@ import geopandas as gpd
 import mapclassify
 import pandas as pd
 import shapely
+import xyzservices
 
 VIRIDIS = {3: ["#440154", "#21918c", "#fde725"],
            4: ["#440154", "#31688e", "#35b779", "#fde725"],
@@ -39,6 +40,14 @@ TILES_URL = os.environ.get("WARDSCOPE_TILES", "https://tile.openstreetmap.org/{z
 TILES_ATTRIBUTION = os.environ.get("WARDSCOPE_TILES_ATTRIBUTION",
                                    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                                    "contributors")
+#: As a provider object: folium looks a plain string up by name in xyzservices' list first (~4 ms a map).
+_TILES = xyzservices.TileProvider(name="tiles", url=TILES_URL, attribution=TILES_ATTRIBUTION)
+
+
+def _features(frame: gpd.GeoDataFrame) -> dict:
+    """The frame as a GeoJSON FeatureCollection dict, made once: folium asks a GeoDataFrame for its
+    __geo_interface__ twice (a hasattr test, then the value), each a full conversion."""
+    return frame.to_geo_dict(drop_id=True)
 
 
 def display_precision(geometry):
@@ -55,7 +64,7 @@ def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
         raise ValueError("map builders expect WGS84 (EPSG:4326) display geometry")
     minx, miny, maxx, maxy = frame.total_bounds
     # SVG paths (clickable, testable) for a borough; canvas only when there are very many shapes.
-    fmap = folium.Map(tiles=TILES_URL if TILES_URL != "none" else None, attr=TILES_ATTRIBUTION, control_scale=True,
+    fmap = folium.Map(tiles=_TILES if TILES_URL != "none" else None, control_scale=True,
                       prefer_canvas=len(frame) > 500)
     fmap.default_js = [("leaflet", f"{LEAFLET_URL}/leaflet.js")]
     fmap.default_css = [("leaflet_css", f"{LEAFLET_URL}/leaflet.css")]
@@ -110,7 +119,7 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict
     keep = ["ward_code", "_fill", "geometry", *[c for c in tooltip if c not in ("ward_code",)]]
     data = data[list(dict.fromkeys(keep))]
     folium.GeoJson(
-        data,
+        _features(data),
         name=caption,
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"], "fillOpacity": 0.75, "color": OUTLINE,
@@ -133,7 +142,7 @@ def outline_map(frame: gpd.GeoDataFrame, focus: str | None = None, label_column:
     """Ward outlines, one ward filled (the focus) with its neighbours visible around it."""
     fmap = _base_map(frame if focus is None else frame[frame["ward_code"] == focus])
     folium.GeoJson(
-        frame[["ward_code", label_column, "geometry"]],
+        _features(frame[["ward_code", label_column, "geometry"]]),
         style_function=lambda f: {
             "fillColor": "#3b528b" if f["properties"]["ward_code"] == focus else "#ffffff",
             "fillOpacity": 0.55 if f["properties"]["ward_code"] == focus else 0.1,
@@ -151,7 +160,7 @@ def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: di
     colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
     data = frame.assign(_fill=frame[column].astype(str).map(colour).fillna(NO_DATA))
     folium.GeoJson(
-        data[list(dict.fromkeys(["ward_code", "_fill", "geometry", *tooltip]))],
+        _features(data[list(dict.fromkeys(["ward_code", "_fill", "geometry", *tooltip]))]),
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "fillOpacity": 0.7, "color": OUTLINE,
                                   "weight": 0.8},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
@@ -179,7 +188,7 @@ def points_map(wards: gpd.GeoDataFrame, points: gpd.GeoDataFrame, category: str,
     _legend(fmap, category, [(colour[c], c) for c in cats if c in shown])
     data = points.to_crs("EPSG:4326").assign(_colour=lambda d: d[category].map(colour))
     folium.GeoJson(
-        data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))],
+        _features(data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))]),
         marker=folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9, weight=1),
         style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
@@ -195,7 +204,7 @@ def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> g
 
 
 __all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points", "clicked_ward",
-           "click_id", "CLICK_OBJECTS"]
+           "click_id", "CLICK_OBJECTS", "districts", "MAP_WARD_LIMIT", "display_precision"]
 
 #: What a clickable map asks st_folium to return: the clicked feature, where it was clicked and how many
 #: clicks the map has seen. Panning and zooming change none of them, so they do not rerun the page.

@@ -43,9 +43,10 @@ chosen = indicators.BY_KEY[gp.RATE_KEYS[measure]]
 table = gp.ward_table(rates, policy)
 smoothed_label = f"{chosen.label}, smoothed"
 table[smoothed_label] = rates[gp.EB_KEYS[measure]].map(chosen.format)
-# Fisher–Jenks (exact natural breaks) is fast on a borough's wards; quantiles at England scale.
-scheme = "FisherJenks" if len(wards) <= 500 else "Quantiles"
 drawn = ui.map_wards(wards, "participation_district")
+# Fisher–Jenks (exact natural breaks) is fast on the wards of a borough or of one district; quantiles beyond.
+scheme = "FisherJenks" if len(drawn) <= 500 else "Quantiles"
+classes = "Fisher–Jenks natural breaks" if scheme == "FisherJenks" else "quantiles (equal numbers of wards)"
 
 if view == "reach":
     smooth = st.radio("Rate on the map", ["smoothed", "raw"], horizontal=True, key="participation_rate",
@@ -67,7 +68,7 @@ if view == "reach":
         ui.table(table, height=520)
     st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), "
                "which pulls a small ward's rate towards the borough's in proportion to how uncertain it is; the raw "
-               "rate is beside it. Classes: Fisher–Jenks natural breaks (mapclassify). Grey wards: count hidden "
+               f"rate is beside it. Classes: {classes} (mapclassify). Grey wards: count hidden "
                f"({policy.explanation}) or no residents; a hidden count hides its smoothed rate too. "
                f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
                f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "

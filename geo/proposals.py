@@ -22,7 +22,8 @@ Method, in three steps for each alternative:
    When no similarity-led start can be balanced (common on large maps with many areas), gerrychain's
    recursive spanning-tree partition cuts a balanced contiguous start directly (it ignores
    similarity; the score still ranks it). When too few alternatives are valid, further ReCom steps
-   from the best valid scheme give more (a ReCom step keeps a scheme in range), as in an MCMC ensemble.
+   from the best valid scheme give more (a ReCom step keeps a scheme in range), as in an MCMC ensemble,
+   and, if still too few, more spanning-tree partitions with other seeds (each is ranked by the score).
 
 A map in separate parts (wards either side of an estuary, an island) is first joined at its
 nearest wards (geo.areas.crossings), so every ward can be reached; a proposal lists the crossings
@@ -347,6 +348,12 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
             if len(found) >= alternatives:
                 break
             add(plan, best.method + ", then ReCom steps")
+    for s in range(seed + 1, seed + 1 + 2 * alternatives):  # still short: more balanced spanning-tree starts
+        if len(found) >= alternatives:
+            break
+        seeded = _tree_seed(graph, k, lo, hi, s)
+        if seeded is not None:
+            add(seeded, "ReCom spanning-tree partition")
     found.sort(key=lambda p: p.score)
     for i, p in enumerate(found):
         p.name = f"Proposal {chr(ord('A') + i)}"

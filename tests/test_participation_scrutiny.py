@@ -179,3 +179,18 @@ def test_demo_quarterly_reach_matches_an_independent_count(app_env):
                        = ?""", [row["ward_code"], row["quarter"]]).fetchone()[0]
     con.close()
     assert row["respondents"] == n
+
+
+def test_demo_people_per_ward_match_an_independent_count(app_env):
+    # ward_engagement counts anonymous responses as one person each beside the distinct ids; the reference here
+    # is the plain definition: distinct coalesce(respondent_id, the response) per ward.
+    import data_access as da
+    from etl import duck
+
+    eng = da.ward_engagement().set_index("ward_code")["respondents"]
+    con = duck.connect(app_env, read_only=True)
+    expected = dict(con.execute("""SELECT ward_code, count(DISTINCT coalesce(respondent_id, 'response:' || response_id))
+                                   FROM responses WHERE ward_code IS NOT NULL GROUP BY 1""").fetchall())
+    anonymous = con.execute("SELECT count(*) FROM responses WHERE respondent_id IS NULL").fetchone()[0]
+    con.close()
+    assert anonymous > 0 and eng.to_dict() == expected

@@ -861,3 +861,15 @@ def _starting_scheme(version: tuple, n_areas: int) -> tuple[float, dict[str, str
 def starting_scheme(n_areas: int) -> tuple[float, dict[str, str]]:
     """The builder's starting grouping into n areas and the narrowest standard population range it meets."""
     return _starting_scheme(_version(), int(n_areas))
+
+
+@st.cache_data(show_spinner=False)
+def _districts(version: tuple) -> pd.DataFrame:
+    from geo import maps
+
+    return maps.districts(wards())
+
+
+def districts() -> pd.DataFrame:
+    """geo.maps.districts of the loaded wards (lad_code, wards, label), cached: a national map's chooser."""
+    return _districts(_version())

@@ -82,7 +82,7 @@ def map_wards(wards: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     geo.maps.MAP_WARD_LIMIT wards) one district at a time, chosen here, with a note saying so."""
     if len(wards) <= maps.MAP_WARD_LIMIT:
         return wards
-    choices = maps.districts(wards)
+    choices = da.districts()
     label = dict(zip(choices["lad_code"], choices["label"], strict=True))
     lad = st.selectbox("District shown on the map", list(choices["lad_code"]), format_func=label.get, key=key)
     st.caption(f"There are {len(wards):,} wards, too many to draw at once: the map shows one district; the tables "

@@ -135,35 +135,16 @@ def quarterly_trend(quarterly: pd.DataFrame, ward_code: str, residents: pd.Serie
     quarters with quarter totals only (one person in several quarters counts in each, so a
     ward's quarters do not add up to its people).
     """
-    columns = ["quarter", "start", "end", "complete", "responses", "respondents", "responses_per_1000",
-               "respondents_per_1000", "borough_responses_per_1000", "borough_respondents_per_1000"]
-    quarters = _quarters(quarterly["quarter"])
-    if not quarters:
-        return pd.DataFrame(columns=columns)
-    pop = _residents(residents)
-    ward_residents = float(pop.get(ward_code, 0.0))
-    borough_residents = float(pop.sum())
-    out = pd.DataFrame({"quarter": quarters})
-    out["start"] = [_quarter_start(q) for q in quarters]
-    out["end"] = [_next_quarter(s) - timedelta(days=1) for s in out["start"]]
-    out["complete"] = [(first_day is None or s >= first_day) and (last_day is None or e <= last_day)
-                       for s, e in zip(out["start"], out["end"], strict=True)]
-    for kind, row_totals in (("responses", True), ("respondents", False)):
-        ward, borough = _protected_row(quarterly, ward_code, "quarter", kind, policy, row_totals, quarters)
-        out[kind] = ward.reindex(quarters).to_numpy()
-        out[f"{kind}_per_1000"] = safe_rate(out[kind], pd.Series(ward_residents, index=out.index), 1000, policy)
-        out[f"borough_{kind}_per_1000"] = safe_rate(pd.Series(borough.reindex(quarters).to_numpy()),
-                                                    pd.Series(borough_residents, index=out.index), 1000, policy)
-    return out[columns]
+    return quarterly_trends(quarterly, [ward_code], residents, policy, first_day, last_day).drop(columns="ward_code")
 
 
 def quarterly_trends(quarterly: pd.DataFrame, ward_codes: list[str], residents: pd.Series | pd.DataFrame,
                      policy: DisclosurePolicy = DEFAULT_POLICY, first_day: date | None = None,
                      last_day: date | None = None) -> pd.DataFrame:
-    """`quarterly_trend` for every ward in ward_codes at once, long, with a ward_code column last.
-
-    The same rows and values as concatenating quarterly_trend ward by ward, but each wards × quarters
-    table is protected once rather than once per ward (England's 7,681 wards: seconds, not hours).
+    """`quarterly_trend` (its docstring says what each column is) for every ward in ward_codes at once, long,
+    with a ward_code column last. Each wards × quarters table is protected once, whichever wards are asked
+    for, so one ward's rows are the same alone or among all (England's 7,681 wards: seconds, not hours);
+    quarterly_trend is this for one ward.
     """
     columns = ["quarter", "start", "end", "complete", "responses", "respondents", "responses_per_1000",
                "respondents_per_1000", "borough_responses_per_1000", "borough_respondents_per_1000", "ward_code"]

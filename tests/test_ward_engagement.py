@@ -220,6 +220,7 @@ def test_quarterly_trend_hides_small_counts_and_their_partner():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_quarterly_trends_for_all_wards_equal_the_ward_by_ward_trend(seed):
+    # Protection must not depend on which wards are asked for: each ward alone gives its rows of the whole table.
     rng = np.random.default_rng(seed)
     wards = [f"W{i:02d}" for i in range(25)]
     quarters = ["2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]

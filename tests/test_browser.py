@@ -114,7 +114,8 @@ def test_overview_renders_map_and_headlines(served_app, demo_db):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app, timeout=60_000)
         page.get_by_text("These figures describe an invented").first.wait_for(timeout=60_000)
-        metric = page.locator('[data-testid="stMetric"]').first
+        # the Wards metric by its label: while Streamlit is still drawing, the first metric on screen can be another
+        metric = page.locator('[data-testid="stMetric"]', has_text="Wards").first
         metric.wait_for(timeout=60_000)
         assert str(n_wards) in metric.inner_text()
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')

@@ -114,10 +114,13 @@ def test_overview_renders_map_and_headlines(served_app, demo_db):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app, timeout=60_000)
         page.get_by_text("These figures describe an invented").first.wait_for(timeout=60_000)
-        # the Wards metric by its label: while Streamlit is still drawing, the first metric on screen can be another
-        metric = page.locator('[data-testid="stMetric"]', has_text="Wards").first
+        # the metric whose label is exactly "Wards": has_text alone is a case-insensitive substring match,
+        # which "Responses from the wards" also satisfies
+        label = page.get_by_test_id("stMetricLabel").get_by_text("Wards", exact=True)
+        metric = page.get_by_test_id("stMetric").filter(has=label)
         metric.wait_for(timeout=60_000)
-        assert str(n_wards) in metric.inner_text()
+        assert metric.count() == 1
+        assert metric.get_by_test_id("stMetricValue").inner_text().strip() == str(n_wards)
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
         frame.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
         assert frame.locator("path.leaflet-interactive").count() >= n_wards

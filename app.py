@@ -16,6 +16,7 @@ import data_access as da
 import ui
 from etl.checks import ACTIVITY_KINDS
 from etl.schema import SCHEMA_VERSION
+from geo.disclosure import DisclosurePolicy
 
 # The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
 # knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank
@@ -69,6 +70,8 @@ with st.sidebar:
     st.session_state[ui.FILTER_KEY] = da.EngagementFilter(
         kinds=tuple(kinds), owners=tuple(owners), channels=tuple(channels),
         start=None if start == options["first"] else start, end=None if end == options["last"] else end)
-    st.caption("Counts of fewer than 10 people are shown as <10 to protect residents' privacy.")
+    st.caption(f"To protect residents' privacy, a count of people reads 'hidden' when it is below "
+               f"{DisclosurePolicy.from_env().threshold}, or when a small count could be worked out from it and the "
+               "totals.")
 
 navigation.run()

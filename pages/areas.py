@@ -312,9 +312,5 @@ if profile_areas:
     chosen_area = st.selectbox("Area", profile_areas)
     area_prof = da.area_profile(named, chosen_area, flt)
     st.markdown("**In short:** " + " ".join(area_prof.summary))
-    ui.table(area_prof.headline.drop(columns=["Source", "Date"]).rename(
-        columns={"This ward": "This area", "Rank among wards (1 = highest)": "Rank among areas (1 = highest)"}))
-    for dimension, comp in area_prof.compositions.items():
-        st.markdown(f"**{dimension.capitalize()}**")
-        ui.table(comp.rename(columns={"Ward %": "Area %"}))
+    ui.profile_sections(area_prof, flt, unit="area", key="area")
 ui.sources("age", "engagement")

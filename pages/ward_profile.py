@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 import data_access as da
 import ui
 from etl.profiles import profiles_archive
-from geo import charts, maps, profile, report
+from geo import maps, profile, report
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy
 
@@ -50,35 +50,7 @@ downloads[2].download_button("All indicators, all wards (CSV)",
 downloads[3].download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
                              lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
                              mime="application/zip", icon=":material/folder_zip:")
-st.subheader("Headline indicators")
-ui.table(prof.headline.drop(columns=["Source", "Date"]))
-st.caption("Better/similar/worse: more than 10% better or worse than the borough value, else similar; blank "
-           "where higher is neither better nor worse. England values come from the national census and IMD "
-           f"files where they were loaded. {ui.filter_summary(flt)}.")
-with st.expander("Sources and dates of the headline indicators"):
-    ui.table(prof.headline[["Indicator", "Source", "Date"]])
-
-for title, dimension in (("Age", "age"), ("Ethnic group", "ethnicity"), ("Sex", "sex"), ("Disability", "disability")):
-    if dimension not in prof.compositions:
-        continue
-    st.subheader(title)
-    comp = prof.compositions[dimension]
-    chart, tab = st.columns([3, 2])
-    fig = charts.grouped_bars(comp, "Group", {"This ward": "Ward %", "Borough": "Borough %"}, "% of residents")
-    chart.plotly_chart(fig, width="stretch")
-    with tab:
-        ui.table(comp)
-    ui.sources(dimension)
-
-if not prof.deprivation.empty:
-    st.subheader("Deprivation")
-    ui.table(prof.deprivation)
-    st.caption("Ranks are national among 32,844 LSOAs (1 = most deprived), weighted by mid-2015 population.")
-    ui.sources("deprivation")
-
-st.subheader("Community assets")
-ui.table(prof.assets)
-ui.sources("assets")
+ui.profile_sections(prof, flt, key="ward")
 
 st.subheader("Similar wards")
 st.caption("The five wards most like this one on age, ethnic mix and deprivation (standardised indicators, "

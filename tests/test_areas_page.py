@@ -150,3 +150,18 @@ def test_budget_adds_up_to_the_penny(page_env):
         assert sum(round(float(v) * 100) for v in by_ward["Allocation (£)"]) == 100_000_001, formula
     at.text_input(key="areas_budget_total").set_value("lots").run()
     assert any("not an amount of money" in e.value for e in at.error)
+
+
+def test_area_profile_has_the_ward_profile_sections(page_env):
+    """The area profile is drawn by the same ui.profile_sections as the Ward profile page, in area wording."""
+    at = run()
+    ok(at)
+    headline = frame_with(at, "This area").set_index("Indicator")
+    assert headline["Rank among areas (1 = highest)"].str.endswith("of 6").any()
+    subheaders = [h.value for h in at.subheader]
+    for section in ("Area profile", "Headline indicators", "Age", "Ethnic group", "Deprivation", "Community assets"):
+        assert section in subheaders, section
+    frame_with(at, "Area %")             # a composition, in area wording
+    frame_with(at, "Area average rank")  # deprivation
+    frame_with(at, "In this area")       # assets
+    assert len(at.get("plotly_chart")) >= 2

@@ -13,7 +13,7 @@ import streamlit as st
 
 import data_access as da
 from geo import charts, maps
-from geo.attribution import ATTRIBUTION  # noqa: F401  (re-exported for pages)
+from geo.attribution import ATTRIBUTION  # re-exported for pages
 
 FILTER_KEY = "engagement_filter"
 
@@ -51,8 +51,8 @@ def filter_summary(flt: da.EngagementFilter) -> str:
     return "All engagement" if not parts else "Filtered to " + "; ".join(parts)
 
 
-def sources(*datasets: str) -> None:
-    """Caption naming the source and reference date of each dataset used on the view."""
+def source_lines(*datasets: str) -> list[str]:
+    """One sentence per dataset naming its source and reference date (for captions and printed reports)."""
     from geo.disclosure import DisclosurePolicy
     from geo.indicators import PROVENANCE_DATASET
 
@@ -69,7 +69,26 @@ def sources(*datasets: str) -> None:
             lines.append(f"{label}: the council's own records.")
         if name == "engagement":
             lines.append(f"Counts below {DisclosurePolicy.from_env().threshold} people are hidden.")
-    st.caption(" ".join(lines))
+    return lines
+
+
+def sources(*datasets: str) -> None:
+    """Caption naming the source and reference date of each dataset used on the view."""
+    st.caption(" ".join(source_lines(*datasets)))
+
+
+def report_about(meta: dict, flt: da.EngagementFilter) -> list[str]:
+    """Lines under a printed report's title: council, build date, which engagement, a synthetic-data notice."""
+    from geo.report import synthetic_notice
+
+    lines = [f"{meta['council']}; database built {str(meta.get('built_at', ''))[:10]}; {filter_summary(flt)}."]
+    notice = synthetic_notice(meta)
+    return lines + ([f"{notice[0]} {notice[1]}"] if notice else [])
+
+
+def report_footer(*datasets: str) -> list[str]:
+    """A printed report's footer: the sources and dates of its datasets, then the licence attribution."""
+    return [*source_lines(*datasets), ATTRIBUTION]
 
 
 def table(frame: pd.DataFrame, **kwargs) -> None:

@@ -59,6 +59,8 @@ SIMILARITY_KEYS = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_me
                    "pct_lsoas_most_deprived")
 DEFAULT_K = 6
 DEFAULT_TOLERANCE = 10.0
+#: How many alternative schemes propose() looks for by default.
+ALTERNATIVES = 4
 #: Population ranges the builder starts from, narrowest first: ±10% is the Local Government Boundary Commission
 #: for England's guide for electoral equality between wards; with "around half a dozen" areas of 3–4 wards each,
 #: one ward is a quarter to a third of an area, so it is not always possible (20 equal wards cannot make 6 areas
@@ -275,7 +277,8 @@ def evaluate(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.S
 
 
 def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.DataFrame, k: int = DEFAULT_K,
-            tolerance_pct: float = DEFAULT_TOLERANCE, alternatives: int = 4, seed: int = 0) -> list[Proposal]:
+            tolerance_pct: float = DEFAULT_TOLERANCE, alternatives: int = ALTERNATIVES,
+            seed: int = 0) -> list[Proposal]:
     """Up to `alternatives` schemes, every one contiguous and within range, ranked best (lowest score) first.
 
     wards_bng: ward_code + EPSG:27700 geometry; residents: per ward_code; features: standardised

@@ -192,19 +192,36 @@ def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards
 
 # --- the scrutiny report ---------------------------------------------------------------------
 
-def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]]) -> str:
+def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]], about: list[str] = (),
+                footer: list[str] = ()) -> str:
     """A printable HTML report: each section a heading, a sentence and a table of strings.
 
-    Tables must already be disclosure-protected strings (the page passes the *_table outputs).
+    Tables must already be disclosure-protected strings (the page passes the *_table outputs). about: lines
+    under the title (council, when the data were built, a synthetic-data notice); footer: sources, dates and
+    the licence attribution, so a printed copy says where its figures come from. Sized for A4 landscape.
     """
     parts = [f"<h1>{html.escape(title)}</h1>"]
+    parts += [f"<p class='about'>{html.escape(line)}</p>" for line in about]
     for heading, text, table in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
-        parts.append(table.to_html(index=False, escape=True, border=0))
-    style = ("body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}"
-             "td,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left}")
-    return f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style><title>" \
+        parts.append(table.to_html(index=False, escape=True, border=0) if len(table) else "<p>None.</p>")
+    if footer:
+        parts.append("<footer>" + "".join(f"<p>{html.escape(line)}</p>" for line in footer) + "</footer>")
+    style = ("@page{size:A4 landscape;margin:12mm}"
+             "body{font-family:sans-serif;margin:2em;max-width:70em;font-size:10pt}"
+             "table{border-collapse:collapse;margin-bottom:1em}"
+             "td,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left}"
+             ".about{color:#333;margin:0.2em 0}footer{margin-top:2em;color:#333;font-size:8pt}"
+             "@media print{body{margin:0}}")
+    return f"<!doctype html><html lang='en'><head><meta charset='utf-8'><style>{style}</style><title>" \
            f"{html.escape(title)}</title></head><body>{''.join(parts)}</body></html>"
+
+
+def report_pdf(html_text: str) -> bytes:
+    """report_html as a PDF (WeasyPrint, A4 landscape, as many pages as the tables need)."""
+    from weasyprint import HTML
+
+    return HTML(string=html_text).write_pdf()
 
 
 def report_csv(sections: list[tuple[str, str, pd.DataFrame]]) -> str:

@@ -184,7 +184,7 @@ with proposals_tab:
     if st.button("Work out proposals", icon=":material/auto_awesome:", key="areas_propose"):
         z = gprop.similarity_features(values, codes)
         with st.spinner("Working out proposals…"):
-            found = gprop.propose(wards_bng, residents, z, k, tolerance)
+            found = gprop.propose(wards_bng, residents, z, k, tolerance, alternatives=gprop.ALTERNATIVES)
         ss["areas_proposals"] = [(p.name, p.method, p.score, p.parts, p.assignment.to_dict()) for p in found]
         ss["areas_proposals_for"] = (k, tolerance)
     found = [gprop.Proposal(n, m, pd.Series(a), s, parts) for n, m, s, parts, a in ss.get("areas_proposals", [])]
@@ -193,7 +193,11 @@ with proposals_tab:
                 "of areas.")
     if found:
         k_for, tol_for = ss["areas_proposals_for"]
-        st.caption(f"{len(found)} proposal(s) for {k_for} areas within ±{tol_for:g}%.")
+        st.caption(f"{len(found)} proposal(s) for {k_for} areas within ±{tol_for:g}%."
+                   + (f" Fewer than {gprop.ALTERNATIVES} different schemes of contiguous areas were found within "
+                      "this range for these wards (some wards are a large share of an area): a wider range, or "
+                      "another number of areas, gives more to choose from." if len(found) < gprop.ALTERNATIVES
+                      else ""))
         ui.table(gprop.proposals_table(found))
         pick = st.selectbox("Proposal", [p.name for p in found], key="areas_pick")
         if st.button("Open in the builder", icon=":material/edit:", key="areas_open_proposal"):

@@ -245,11 +245,15 @@ sections = [
 st.markdown(outcome_text)
 st.markdown(f"**Channel mix by {labels.get(mix_dim, '').lower()}** (share of each group's people)")
 ui.table(mix)
-if st.toggle("Prepare the report for download (HTML and CSV)", key="scrutiny_prepare"):
-    html_col, csv_col = st.columns(2)
-    html_col.download_button("Download report (HTML)",
-                             sc.report_html(f"Participation scrutiny report — {da.meta()['council']}", sections),
-                             file_name="participation-scrutiny.html", mime="text/html", key="scrutiny_html")
+if st.toggle("Prepare the report for download (HTML, PDF and CSV)", key="scrutiny_prepare"):
+    meta = da.meta()
+    report = sc.report_html(f"Participation scrutiny report — {meta['council']}", sections,
+                            about=ui.report_about(meta, flt), footer=ui.report_footer("age", "engagement"))
+    html_col, pdf_col, csv_col = st.columns(3)
+    html_col.download_button("Download report (HTML)", report, file_name="participation-scrutiny.html",
+                             mime="text/html", key="scrutiny_html")
+    pdf_col.download_button("Download report (PDF)", lambda: sc.report_pdf(report),
+                            file_name="participation-scrutiny.pdf", mime="application/pdf", key="scrutiny_pdf")
     csv_col.download_button("Download report tables (CSV)", sc.report_csv(sections),
                             file_name="participation-scrutiny.csv", mime="text/csv", key="scrutiny_csv")
     st.caption("Every figure in the report is a protected table from this page: counts below "

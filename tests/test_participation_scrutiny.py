@@ -99,8 +99,12 @@ def test_outreach_score_follows_its_documented_formula():
 def test_report_exports_protected_strings():
     sections = [("Reach", "Target 20.", pd.DataFrame({"Ward": ["Ash"], "People": ["hidden"]})),
                 ("Groups", "Holm.", pd.DataFrame({"Ward": ["Beech"], "Group": ["16-24"]}))]
-    text = sc.report_html("Report <x>", sections)
+    text = sc.report_html("Report <x>", sections, about=["Demoborough; database built 2026-12-01."],
+                          footer=["Engagement: the council's own records."])
     assert "<h1>Report &lt;x&gt;</h1>" in text and "hidden" in text
+    assert "database built 2026-12-01" in text and "<footer><p>Engagement: the council" in text
+    pdf = sc.report_pdf(text)
+    assert pdf.startswith(b"%PDF")
     csv = sc.report_csv(sections)
     assert csv.splitlines()[0].startswith("section,") and "Reach" in csv and "hidden" in csv
 
@@ -150,7 +154,7 @@ def test_page_scrutiny_report_and_outreach(app_env, tmp_path, monkeypatch):
     at = _page(tmp_path, monkeypatch)
     at.toggle(key="scrutiny_prepare").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3  # HTML, PDF, CSV
     assert any("Score" in f.value.columns for f in at.dataframe)
     assert any("online" in f.value.columns for f in at.dataframe)  # channel mix by group
 

@@ -503,10 +503,13 @@ def saved_items(kind: str) -> pd.DataFrame:
                       "ORDER BY name", [meta()["lad_code"], kind])
 
 
-def save_item(kind: str, name: str, payload: dict) -> None:
-    """Create or replace a named item (JSON-serialisable payload)."""
+def save_item(kind: str, name: str, payload: dict, replace: bool = True) -> None:
+    """Create or replace a named item (JSON-serialisable payload). With replace=False an item of that name
+    already saved is left alone and a ValueError says so (saving must not overwrite another user's work)."""
     if not name.strip():
         raise ValueError("a name is needed")
+    if not replace and name.strip() in set(saved_items(kind)["name"]):
+        raise ValueError(f"'{name.strip()}' is already saved: choose another name, or open it to change it")
     _workspace("""INSERT INTO saved_items (lad_code, kind, name, payload) VALUES (?, ?, ?, ?)
                   ON CONFLICT (lad_code, kind, name) DO UPDATE SET payload = excluded.payload,
                   updated_at = now()""", [meta()["lad_code"], kind, name.strip(), json.dumps(payload)])
@@ -520,6 +523,16 @@ def rename_item(kind: str, old: str, new: str) -> None:
         raise ValueError(f"'{new}' is already taken")
     _workspace("UPDATE saved_items SET name = ?, updated_at = now() WHERE lad_code = ? AND kind = ? "
                "AND name = ?", [new.strip(), meta()["lad_code"], kind, old])
+
+
+def duplicate_item(kind: str, name: str) -> str:
+    """Save a copy of an item as 'NAME (copy)', or 'NAME (copy 2)', … when taken; returns the copy's name."""
+    items = saved_items(kind).set_index("name")
+    taken, copy, n = set(items.index), f"{name} (copy)", 2
+    while copy in taken:
+        copy, n = f"{name} (copy {n})", n + 1
+    save_item(kind, copy, json.loads(items.at[name, "payload"]), replace=False)
+    return copy
 
 
 def delete_item(kind: str, name: str) -> None:

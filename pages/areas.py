@@ -1,6 +1,9 @@
 """Areas: the planner groups wards into areas, checks them, asks for proposals, saves and compares schemes,
 and splits a budget between areas and wards."""
 
+import json
+from urllib.parse import quote
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -38,10 +41,7 @@ def saved() -> pd.DataFrame:
 
 
 def payload_of(name: str) -> dict:
-    hit = saved().set_index("name")
-    import json
-
-    return json.loads(hit.at[name, "payload"])
+    return json.loads(saved().set_index("name").at[name, "payload"])
 
 
 links = da.ward_crossings()
@@ -211,7 +211,8 @@ with schemes_tab:
                          key="areas_save_name")
     if st.button("Save", icon=":material/save:", key="areas_save"):
         try:
-            da.save_item(KIND, name, {"assignment": assignment.to_dict(), "tolerance": tolerance})
+            da.save_item(KIND, name, {"assignment": assignment.to_dict(), "tolerance": tolerance},
+                         replace=name.strip() == ss.get("areas_current_name"))
             ss["areas_current_name"] = name.strip()
             st.success(f"Saved as '{name.strip()}'.")
             items = saved()
@@ -223,7 +224,7 @@ with schemes_tab:
         ui.table(pd.DataFrame({"Scheme": items["name"], "Last saved": items["updated_at"].astype(str).str[:16],
                                "Link": ["?scheme=" + n for n in items["name"]]}))
         chosen = st.selectbox("Saved scheme", list(items["name"]), key="areas_saved_pick")
-        st.markdown(f"Link to this scheme: [`?scheme={chosen}`](?scheme={chosen.replace(' ', '%20')})")
+        st.markdown(f"Link to this scheme: [`?scheme={chosen}`](?scheme={quote(chosen)})")
         cols = st.columns(4)
         if cols[0].button("Open", key="areas_open_saved"):
             set_scheme(payload_of(chosen)["assignment"])
@@ -232,11 +233,7 @@ with schemes_tab:
             ss["areas_link_loaded"] = chosen
             st.rerun()
         if cols[1].button("Duplicate", key="areas_duplicate"):
-            taken, n = set(items["name"]), 2
-            while f"{chosen} (copy {n})" in taken:
-                n += 1
-            copy = f"{chosen} (copy)" if f"{chosen} (copy)" not in taken else f"{chosen} (copy {n})"
-            da.save_item(KIND, copy, payload_of(chosen))
+            da.duplicate_item(KIND, chosen)
             st.rerun()
         if cols[2].button("Delete", key="areas_delete"):
             da.delete_item(KIND, chosen)
@@ -246,6 +243,8 @@ with schemes_tab:
         if cols[3].button("Rename", key="areas_rename"):
             try:
                 da.rename_item(KIND, chosen, new_name)
+                if ss.get("areas_current_name") == chosen:
+                    ss["areas_current_name"] = new_name.strip()
                 st.rerun()
             except ValueError as problem:
                 st.error(str(problem))

@@ -203,7 +203,8 @@ if available:
             try:
                 if preset and new_name.strip() and new_name.strip() != choice:
                     da.rename_item(sc.KIND, choice, new_name)
-                da.save_item(sc.KIND, new_name, sc.group_definition(new_name.strip(), theme_dim, theme_cats))
+                da.save_item(sc.KIND, new_name, sc.group_definition(new_name.strip(), theme_dim, theme_cats),
+                             replace=bool(preset))
                 st.session_state.pop("themed_groups_saved", None)
                 st.rerun()
             except ValueError as error:

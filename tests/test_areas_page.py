@@ -102,6 +102,19 @@ def test_schemes_save_duplicate_rename_delete_and_link(page_env):
     button(at, "areas_duplicate").click().run()
     ok(at)
     assert list(frame_with(at, "Scheme")["Scheme"]) == ["North and South", "North and South (copy)"]
+    button(at, "areas_duplicate").click().run()
+    assert set(frame_with(at, "Scheme")["Scheme"]) == {"North and South", "North and South (copy)",
+                                                       "North and South (copy 2)"}
+    at.selectbox(key="areas_saved_pick").set_value("North and South (copy 2)").run()
+    button(at, "areas_delete").click().run()
+    # saving again under the name being worked on replaces it; another session cannot overwrite it
+    button(at, "areas_save").click().run()
+    ok(at)
+    assert not at.error
+    other = run()
+    other.text_input(key="areas_save_name").set_value("North and South").run()
+    button(other, "areas_save").click().run()
+    assert any("already saved" in e.value for e in other.error)
     at.selectbox(key="areas_saved_pick").set_value("North and South (copy)").run()
     at.text_input(key="areas_rename_to").set_value("Second go").run()
     button(at, "areas_rename").click().run()

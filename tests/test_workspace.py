@@ -24,6 +24,15 @@ def test_save_list_rename_delete(workspace, app_env):
     items = da.saved_items("scheme")
     assert list(items["name"]) == ["Four areas", "Six areas"]
     assert json.loads(items.set_index("name").at["Six areas", "payload"]) == {"E05900001": "South"}
+    with pytest.raises(ValueError, match="already saved"):
+        da.save_item("scheme", "Six areas", {"E05900001": "East"}, replace=False)
+    assert json.loads(da.saved_items("scheme").set_index("name").at["Six areas", "payload"]) == {"E05900001": "South"}
+    assert da.duplicate_item("scheme", "Six areas") == "Six areas (copy)"
+    assert da.duplicate_item("scheme", "Six areas") == "Six areas (copy 2)"
+    copies = da.saved_items("scheme").set_index("name")
+    assert json.loads(copies.at["Six areas (copy 2)", "payload"]) == {"E05900001": "South"}
+    da.delete_item("scheme", "Six areas (copy)")
+    da.delete_item("scheme", "Six areas (copy 2)")
     da.rename_item("scheme", "Six areas", "Six areas v2")
     with pytest.raises(ValueError):
         da.rename_item("scheme", "Four areas", "Six areas v2")

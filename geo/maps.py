@@ -9,15 +9,19 @@ simplifies to 20 m), in WGS84 for display only.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
 
+import branca.element
 import folium
 import geopandas as gpd
+import jinja2
 import mapclassify
 import pandas as pd
 import shapely
+import shapely.geometry
 import xyzservices
 
 VIRIDIS = {3: ["#440154", "#21918c", "#fde725"],
@@ -46,8 +50,67 @@ _TILES = xyzservices.TileProvider(name="tiles", url=TILES_URL, attribution=TILES
 
 def _features(frame: gpd.GeoDataFrame) -> dict:
     """The frame as a GeoJSON FeatureCollection dict, made once: folium asks a GeoDataFrame for its
-    __geo_interface__ twice (a hasattr test, then the value), each a full conversion."""
-    return frame.to_geo_dict(drop_id=True)
+    __geo_interface__ twice (a hasattr test, then the value), each a full conversion.
+
+    Built directly rather than by GeoDataFrame.to_geo_dict, whose pandas copies and masks took a third of a
+    borough map's build time; missing values become null, numpy numbers plain Python ones, as there."""
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    records = frame[columns].astype(object).to_numpy().tolist()
+    features = []
+    for row, geometry in zip(records, frame.geometry.to_numpy(), strict=True):
+        properties = {c: (None if _missing(v) else v.item() if hasattr(v, "item") else v)
+                      for c, v in zip(columns, row, strict=True)}
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": None if geometry is None else shapely.geometry.mapping(geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _missing(value) -> bool:
+    """True for None, NaN, NaT and pandas' NA (a feature property that GeoJSON writes as null)."""
+    return value is None or (not isinstance(value, str | bytes | list | dict) and bool(pd.isna(value)))
+
+
+JINJA_SYNTAX = ("{{", "{%", "{#", "\r")
+
+
+class _VerbatimTemplate:
+    """Stands in for a jinja template whose source holds no jinja syntax: render() gives what jinja's would (the
+    text, less one trailing newline: jinja's keep_trailing_newline=False) without compiling anything. Anything
+    else asked of it (e.g. .module) goes to the real template, compiled then."""
+
+    __slots__ = ("_source", "_real")
+
+    def __init__(self, source: str):
+        self._source, self._real = source, None
+
+    def render(self, *args, **kwargs) -> str:
+        return self._source[:-1] if self._source.endswith("\n") else self._source
+
+    def __getattr__(self, name: str):
+        if self._real is None:
+            self._real = jinja2.Template(self._source)
+        return getattr(self._real, name)
+
+
+def _element_template(source: str):
+    """The template branca makes for an element: verbatim text, or compiled once per distinct source.
+
+    branca compiles a jinja template for every element it creates (Element.__init__): 30-odd per map, ~1 ms each,
+    on every rerun of a page. Most hold already-rendered text with the element's random id in it (folium wraps
+    each rendered part of a map in a new Element), so they never repeat: those are passed through verbatim.
+    The rest (fixed snippets) are compiled once; a compiled jinja template keeps no render state, so one serves
+    every map and session."""
+    if not any(mark in source for mark in JINJA_SYNTAX):
+        return _VerbatimTemplate(source)
+    return _compiled(source)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> jinja2.Template:
+    return jinja2.Template(source)
+
+
+branca.element.Template = _element_template  # Element.__init__ looks the name up in branca.element
 
 
 def display_precision(geometry):

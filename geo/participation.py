@@ -77,7 +77,7 @@ def ward_table(rates: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -
 
 def protect_single(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
     """One stand-alone count (e.g. responses not placed in a ward) as text, "hidden" when 1–9."""
-    return format_count(protect_counts(pd.Series([float(value)]), policy, total=False).iloc[0], policy)
+    return policy.label if 0 < float(value) < policy.threshold else format_count(float(value), policy)
 
 
 def protect_note(note: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:

@@ -168,7 +168,7 @@ with down[2].popover("Import a lookup (CSV)", icon=":material/upload:"):
             set_scheme(areas.lookup_from_csv(upload.getvalue(), codes).to_dict())
             st.rerun()
         except ValueError as problem:
-            st.error(f"The lookup was not used: {problem}")
+            st.error(f"The lookup {upload.name} was not used: {problem}")
 
 proposals_tab, schemes_tab, compare_tab, budget_tab = st.tabs(
     ["Proposals", "Saved schemes", "Compare schemes", "Budgets and pilot"])

@@ -21,3 +21,39 @@ def test_display_precision_rounds_every_english_ward_without_failing(shared_data
     coords = shapely.get_coordinates(rounded)
     assert np.allclose(coords, np.round(coords, 5), atol=1e-9)  # on the 0.00001° grid
     assert np.abs(shapely.get_coordinates(shown.to_numpy()).mean(axis=0) - coords.mean(axis=0)).max() < 1e-4
+
+
+def test_features_equal_geopandas_geo_dict():
+    """maps._features builds GeoJSON directly (faster); it must say exactly what GeoDataFrame.to_geo_dict says."""
+    import json
+
+    import pandas as pd
+
+    frame = gpd.GeoDataFrame({
+        "ward_code": ["A", "B", "C"], "value": [1.5, np.nan, 3.0], "count": pd.array([4, None, 6], dtype="Int64"),
+        "label": ["x", None, "z"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.MultiPolygon([shapely.box(2, 2, 3, 3), shapely.box(4, 4, 5, 5)]),
+                  shapely.Point(0.5, 0.5)], crs="EPSG:4326")
+    ours = maps._features(frame)
+    theirs = frame.to_geo_dict(drop_id=True)
+    assert json.loads(json.dumps(ours)) == json.loads(json.dumps(theirs))
+
+
+def test_element_templates_render_as_jinja_would():
+    """geo.maps replaces branca's per-element template compile: verbatim text passes through, the rest compiles once;
+    either way the element renders exactly as jinja renders it."""
+    import branca.element
+    import folium
+    import jinja2
+
+    assert branca.element.Template is maps._element_template
+    for source in ["<b>{{ 1 + 1 }}</b>", "plain\n", "plain\n\n", "no newline", "", "\n", "js { a: {b: 1} }\n",
+                   "{% if true %}yes{% endif %}\n", "{# note #}x", "windows\r\nline\r\n"]:
+        assert folium.Element(source).render() == jinja2.Template(source).render(), repr(source)
+    assert folium.Element("<b>{{ 2 }}</b>")._template is folium.Element("<b>{{ 2 }}</b>")._template
+    verbatim = folium.Element("var x = 1;")._template
+    assert verbatim.module is not None  # anything but render() goes to a real template
+    fmap = maps.choropleth(gpd.GeoDataFrame({"ward_code": ["A"], "v": [1.0]}, geometry=[shapely.box(0, 51, 1, 52)],
+                                            crs="EPSG:4326"), "v", "V", {"ward_code": "Ward"})
+    html = fmap.get_root().render()
+    assert "L.map(" in html and "wardscope-legend" in html

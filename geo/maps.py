@@ -113,6 +113,24 @@ def _compiled(source: str) -> jinja2.Template:
 branca.element.Template = _element_template  # Element.__init__ looks the name up in branca.element
 
 
+class _GeoJson(folium.GeoJson):
+    """folium.GeoJson told its bounds: folium would find them by walking every coordinate in Python
+    (get_bounds), about a quarter of drawing a borough map on each run."""
+
+    def __init__(self, data, bounds, **kwargs):
+        super().__init__(data, **kwargs)
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
+        self._bounds = [[miny, minx], [maxy, maxx]]
+
+    def _get_self_bounds(self):
+        return self._bounds
+
+
+def _layer(frame: gpd.GeoDataFrame, **kwargs) -> _GeoJson:
+    """A GeoJSON layer of the frame's rows (WGS84) with its bounds from the frame (shapely, vectorised)."""
+    return _GeoJson(_features(frame), frame.total_bounds, **kwargs)
+
+
 def display_precision(geometry):
     """WGS84 display geometry rounded to 0.00001° (about 1 m, well inside the ETL's 20 m simplification): half
     the text a map sends to the browser and a third less time serialising it on every run. Point by point:
@@ -181,8 +199,8 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict
     data = frame.assign(_fill=[palette[c] if c >= 0 else NO_DATA for c in classes])
     keep = ["ward_code", "_fill", "geometry", *[c for c in tooltip if c not in ("ward_code",)]]
     data = data[list(dict.fromkeys(keep))]
-    folium.GeoJson(
-        _features(data),
+    _layer(
+        data,
         name=caption,
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"], "fillOpacity": 0.75, "color": OUTLINE,
@@ -204,8 +222,8 @@ def choropleth(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: dict
 def outline_map(frame: gpd.GeoDataFrame, focus: str | None = None, label_column: str = "ward_name") -> folium.Map:
     """Ward outlines, one ward filled (the focus) with its neighbours visible around it."""
     fmap = _base_map(frame if focus is None else frame[frame["ward_code"] == focus])
-    folium.GeoJson(
-        _features(frame[["ward_code", label_column, "geometry"]]),
+    _layer(
+        frame[["ward_code", label_column, "geometry"]],
         style_function=lambda f: {
             "fillColor": "#3b528b" if f["properties"]["ward_code"] == focus else "#ffffff",
             "fillOpacity": 0.55 if f["properties"]["ward_code"] == focus else 0.1,
@@ -222,8 +240,8 @@ def category_map(frame: gpd.GeoDataFrame, column: str, caption: str, tooltip: di
     cats = natural_sorted(frame[column].dropna().astype(str).unique())
     colour = {c: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, c in enumerate(cats)}
     data = frame.assign(_fill=frame[column].astype(str).map(colour).fillna(NO_DATA))
-    folium.GeoJson(
-        _features(data[list(dict.fromkeys(["ward_code", "_fill", "geometry", *tooltip]))]),
+    _layer(
+        data[list(dict.fromkeys(["ward_code", "_fill", "geometry", *tooltip]))],
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "fillOpacity": 0.7, "color": OUTLINE,
                                   "weight": 0.8},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
@@ -250,8 +268,8 @@ def points_map(wards: gpd.GeoDataFrame, points: gpd.GeoDataFrame, category: str,
     shown = set(points[category].dropna())
     _legend(fmap, category, [(colour[c], c) for c in cats if c in shown])
     data = points.to_crs("EPSG:4326").assign(_colour=lambda d: d[category].map(colour))
-    folium.GeoJson(
-        _features(data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))]),
+    _layer(
+        data[list(dict.fromkeys(["_colour", "geometry", *tooltip]))],
         marker=folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9, weight=1),
         style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),

@@ -57,3 +57,16 @@ def test_element_templates_render_as_jinja_would():
                                             crs="EPSG:4326"), "v", "V", {"ward_code": "Ward"})
     html = fmap.get_root().render()
     assert "L.map(" in html and "wardscope-legend" in html
+
+
+def test_layers_report_the_bounds_folium_would_find():
+    import folium
+
+    frame = gpd.GeoDataFrame({"ward_code": ["A", "B"], "v": [1.0, 2.0]},
+                             geometry=[shapely.box(0.1, 51.2, 0.3, 51.4), shapely.box(0.3, 51.3, 0.6, 51.5)],
+                             crs="EPSG:4326")
+    ours = maps.choropleth(frame, "v", "V", {"ward_code": "Ward"}).get_bounds()
+    plain = folium.Map()
+    folium.GeoJson(frame.to_geo_dict(drop_id=True)).add_to(plain)
+    assert np.allclose(ours, plain.get_bounds())
+    assert np.allclose(ours, [[51.2, 0.1], [51.5, 0.6]])

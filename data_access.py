@@ -639,20 +639,34 @@ def respondent_hexes(size_m: float, flt: EngagementFilter = EngagementFilter()) 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _hexagon_layer(version: tuple, size_m: float, flt: EngagementFilter, policy) -> tuple:
+def _hexagon_cells(version: tuple, size_m: float, flt: EngagementFilter, policy) -> tuple:
     from geo import density
 
-    cells, dropped = density.hexagons(respondent_hexes(size_m, flt), size_m, policy)
+    return density.hexagons(respondent_hexes(size_m, flt), size_m, policy)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _hexagon_layer(version: tuple, size_m: float, flt: EngagementFilter, policy, lad_code: str | None) -> tuple:
+    from geo import density
+
+    cells, dropped = _hexagon_cells(version, size_m, flt, policy)
+    if lad_code is not None:
+        every = wards()
+        cells = density.within(cells, every[every["lad_code"] == lad_code])
     return cells, dropped, density.for_map(cells) if len(cells) else None
 
 
-def hexagon_layer(size_m: float, flt: EngagementFilter = EngagementFilter(), policy=None) -> tuple:
-    """geo.density.hexagons of respondent_hexes (cells of at least the threshold, EPSG:27700; the raw
-    number of people in smaller cells) and the cells reprojected for the map (None when none), cached:
-    reprojecting a borough's hexagons on every run cost ~25 ms."""
+def hexagon_layer(size_m: float, flt: EngagementFilter = EngagementFilter(), policy=None,
+                  lad_code: str | None = None) -> tuple:
+    """geo.density.hexagons of respondent_hexes (cells of at least the threshold, EPSG:27700), the raw number of
+    people in smaller cells anywhere, and the cells reprojected for the map (None when none), cached.
+
+    lad_code: only the cells near that district (geo.density.within), for a national map that draws one district;
+    each district is cached on its own, so a run reads back its few hundred cells rather than England's (reading
+    and reprojecting all of them cost about a second a run)."""
     from geo.disclosure import DisclosurePolicy
 
-    return _hexagon_layer(_version(), float(size_m), flt, policy or DisclosurePolicy.from_env())
+    return _hexagon_layer(_version(), float(size_m), flt, policy or DisclosurePolicy.from_env(), lad_code)
 
 
 @st.cache_data(show_spinner=False)

@@ -91,11 +91,10 @@ elif view == "cold":
 else:
     size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
     size = density.SIZES[size_label]
-    cells, dropped, hex_frame = da.hexagon_layer(size, flt, policy)
+    district = None if len(drawn) == len(wards) else str(drawn["lad_code"].iloc[0])
+    cells, dropped, hex_frame = da.hexagon_layer(size, flt, policy, district)
     left, right = st.columns([3, 2])
     if len(cells):
-        if len(drawn) < len(wards):  # one district of a national map
-            hex_frame = density.for_map(density.within(cells, drawn))
         with left:
             st_folium(maps.choropleth(hex_frame, "respondents", "People taking part per hexagon",
                                       {"People": "People taking part"}, scheme="Quantiles", decimals=0),
@@ -103,11 +102,14 @@ else:
         with right:
             ui.table(density.cell_table(cells), height=520)
     else:
-        st.info(f"No hexagon has {policy.threshold} or more people taking part with these filters.")
+        st.info(f"No hexagon {'near this district ' if district else ''}has {policy.threshold} or more people "
+                "taking part with these filters.")
     st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "
                f"(British National Grid). Hexagons with fewer than {policy.threshold} people are not drawn; they "
                f"hold {gp.protect_single(dropped, policy)} people in all. Postcode centroids only: no response is "
-               "ever placed on the map as a point.")
+               "ever placed on the map as a point."
+               + (" The map and the table show the hexagons whose centre lies within the district's extent." if
+                  district else ""))
 ui.sources("age", "engagement")
 
 target = st.number_input("Target: people taking part per 1,000 residents, in every ward", min_value=0.0,

@@ -3,8 +3,8 @@
     python bench/participation.py [--runs 10] [--only thurrock england] [--null-seeds 200]
 
 1. Page times: pages/participation.py under AppTest in a fresh subprocess per database (cold =
-   first run, warm = median and p90 of --runs further runs), for each map view (reach, cold spots,
-   where respondents live). Databases:
+   first run, warm = median and p90 of --runs further runs), for each map view of the first tab (reach,
+   cold spots, where respondents live) and for each other tab (only the open tab runs). Databases:
      thurrock  examples/thurrock.toml with 1,000,000 synthetic responses (built into bench/out
                when absent; reuses bench/out/engagement-1000000 if bench/etl.py made it);
      england   the all-England wards with 10,000,000 responses (bench/out/participation-england-10m.duckdb,
@@ -45,6 +45,8 @@ from bench.common import (  # noqa: E402
 PAGE = ROOT / "pages" / "participation.py"
 RESULT_MARK = "BENCH-RESULT "
 VIEWS = ["reach", "cold", "density"]
+#: The page's other tabs (only the open tab runs), each timed too after the three map views of the first tab.
+TABS = ["Who takes part", "Themed groups", "Scrutiny report", "Outreach targets"]
 
 
 # --- error rate on unbiased synthetic data ---------------------------------------------------
@@ -181,6 +183,18 @@ def measure(runs: int, timeout: float) -> dict:
             warm.append((time.perf_counter() - t) * 1000)
         errors += [e.value for e in at.exception]
         out[view] = {"first_ms": first, "warm_ms": warm}
+    for tab in TABS:
+        at.session_state["participation_tab"] = tab
+        t = time.perf_counter()
+        at.run()
+        first = (time.perf_counter() - t) * 1000
+        warm = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            at.run()
+            warm.append((time.perf_counter() - t) * 1000)
+        errors += [e.value for e in at.exception]
+        out[tab] = {"first_ms": first, "warm_ms": warm}
     out["errors"] = errors
     return out
 
@@ -356,23 +370,24 @@ def main() -> None:
         if "crashed" in r:
             print("measuring failed:\n" + r["crashed"])
             continue
-        for view in VIEWS:
+        for view in VIEWS + TABS:
             warm = statistics.median(r[view]["warm_ms"])
-            rows.append([label, view, f"{r['cold_ms']:,.0f}" if view == "reach" else "",
+            rows.append([label, view if view in TABS else f"map: {view}",
+                         f"{r['cold_ms']:,.0f}" if view == "reach" else "",
                          f"{r[view]['first_ms']:,.0f}", f"{warm:,.0f}", f"{percentile(r[view]['warm_ms'], 90):,.0f}",
                          f"≤{target:,.0f}", "yes" if warm <= target else "no"])
             met[label] = met.get(label, True) and warm <= target
         for e in r["errors"]:
             print("exception:", e)
     if rows:
-        print(format_table(["database", "view", "cold ms", "first ms", "warm median ms", "warm p90 ms", "target ms",
-                            "met"], rows, right=[False, False, True, True, True, True, True, False]))
+        print(format_table(["database", "view or tab", "cold ms", "first ms", "warm median ms", "warm p90 ms",
+                            "target ms", "met"], rows, right=[False, False, True, True, True, True, True, False]))
         print("(cold = first run in a fresh process; first = first run after switching to the view; warm = "
               f"{args.runs} further runs, median)")
     summary = []
     if rows:
         summary.append("warm median target " + ", ".join(
-            f"{label} {'met' if ok else 'NOT met'}" for label, ok in met.items()) + " for every view")
+            f"{label} {'met' if ok else 'NOT met'}" for label, ok in met.items()) + " for every view and tab")
     if args.null_seeds:
         summary.append(_null_report(args.null_seeds))
     if summary:

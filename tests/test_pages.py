@@ -18,6 +18,9 @@ PAGES = ["overview", "ward_profile", "participation", "areas", "assets", "data"]
 TIMEOUT = 90
 COUNT_WORDS = ("responses", "respondents", "people taking part", "residents")
 NOT_COUNT_WORDS = ("per ", "share", "index", "%")
+#: Pages in tabs of which only the open one runs: every tab is checked.
+PAGE_TABS = {"participation": ["Taking part by ward", "Who takes part", "Themed groups", "Scrutiny report",
+                               "Outreach targets"]}
 DIMENSION_LABELS = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
 
 
@@ -138,7 +141,7 @@ def test_participation_totals_match_the_database(app_env):
 
 
 def test_participation_not_stated_is_its_own_row(app_env):
-    at = run("participation")
+    at = run("participation", participation_tab="Who takes part")
     table = table_with(at, "Representation index (1.00 = in proportion)").set_index("Age")
     not_stated = scalar(app_env, """
         SELECT count(*) FROM (
@@ -153,7 +156,7 @@ def test_participation_not_stated_is_its_own_row(app_env):
 
 
 def test_participation_dimensions_are_those_with_census_population(app_env):
-    at = run("participation")
+    at = run("participation", participation_tab="Who takes part")
     loaded = {d for (d,) in query(app_env, "SELECT DISTINCT dimension FROM ward_population")}
     assert set(at.selectbox[0].options) == {DIMENSION_LABELS[d] for d in loaded & set(DIMENSION_LABELS)}
 
@@ -185,18 +188,23 @@ def test_no_count_from_1_to_9_in_any_table(app_env, page):
     import data_access as da
     import ui
 
+    checked = 0
     for flt in (da.EngagementFilter(), da.EngagementFilter(activity_ids=(small_activity(app_env),))):
-        at = run(page, **{ui.FILTER_KEY: flt})
-        assert_ok(at)
-        checked = assert_no_small_counts(at)
-        for label in at.selectbox[0].options:  # every map measure (overview) or group dimension (participation)
-            at.selectbox[0].select(raw_option(page, label)).run()
+        for tab in PAGE_TABS.get(page, [None]):
+            at = run(page, **{ui.FILTER_KEY: flt, **({"participation_tab": tab} if tab else {})})
             assert_ok(at)
+            if tab:
+                assert [t.label for t in at.tabs] == PAGE_TABS[page]
             checked += assert_no_small_counts(at)
-        for metric in at.metric:
-            value = number(metric.value)
-            assert value is None or not 1 <= value <= 9, (metric.label, metric.value)
-        assert checked > 0 or page == "overview"
+            if tab in (None, "Who takes part"):  # every map measure (overview) or group dimension (participation)
+                for label in at.selectbox[0].options:
+                    at.selectbox[0].select(raw_option(page, label)).run()
+                    assert_ok(at)
+                    checked += assert_no_small_counts(at)
+            for metric in at.metric:
+                value = number(metric.value)
+                assert value is None or not 1 <= value <= 9, (metric.label, metric.value)
+    assert checked > 0 or page == "overview"
 
 
 def test_participation_both_measures_keep_small_counts_hidden(app_env):

@@ -94,7 +94,7 @@ def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
 def test_heatmap_and_flagged_cells(app_env):
     import data_access as da
 
-    at = _run()
+    at = _run(participation_tab="Who takes part")
     _ok(at)
     charts = at.get("plotly_chart")
     assert len(charts) >= 2  # borough bars and the ward × group heatmap
@@ -107,7 +107,7 @@ def test_heatmap_and_flagged_cells(app_env):
 
 
 def test_target_lists_wards_below_it(app_env):
-    at = _run()
+    at = _run(participation_tab="Scrutiny report")
     at.number_input(key="participation_target").set_value(10_000.0).run()
     _ok(at)
     n_wards = _query(app_env, "SELECT count(*) FROM wards")[0][0]

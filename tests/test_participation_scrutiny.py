@@ -121,15 +121,17 @@ def test_demo_themed_group_by_ward_never_shows_a_small_count(app_env):
         assert (np.isnan(shown) and np.isnan(row.respondents)) or shown == row.respondents
 
 
-def _page(tmp_path, monkeypatch) -> AppTest:
+def _page(tmp_path, monkeypatch, tab: str) -> AppTest:
     monkeypatch.setenv("WARDSCOPE_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    return AppTest.from_file(str(ROOT / "pages" / "participation.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "pages" / "participation.py"), default_timeout=120)
+    at.session_state["participation_tab"] = tab
+    return at.run()
 
 
 def test_page_saves_renames_and_deletes_a_themed_group(app_env, tmp_path, monkeypatch):
     import data_access as da
 
-    at = _page(tmp_path, monkeypatch)
+    at = _page(tmp_path, monkeypatch, "Themed groups")
     assert not at.exception, [e.value for e in at.exception]
     at.selectbox(key="themed_dimension").select("ethnicity").run()
     at.multiselect(key="themed_categories_ethnicity_(define a new group)").set_value(
@@ -151,12 +153,15 @@ def test_page_saves_renames_and_deletes_a_themed_group(app_env, tmp_path, monkey
 
 
 def test_page_scrutiny_report_and_outreach(app_env, tmp_path, monkeypatch):
-    at = _page(tmp_path, monkeypatch)
+    at = _page(tmp_path, monkeypatch, "Scrutiny report")
     at.toggle(key="scrutiny_prepare").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.get("download_button")) == 3  # HTML, PDF, CSV
-    assert any("Score" in f.value.columns for f in at.dataframe)
     assert any("online" in f.value.columns for f in at.dataframe)  # channel mix by group
+    at.session_state["participation_tab"] = "Outreach targets"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Score" in f.value.columns for f in at.dataframe)
 
 
 def test_quarterly_target_table_marks_wards_below_target():

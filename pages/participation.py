@@ -42,8 +42,8 @@ def taking_part_by_ward() -> None:
     """Maps of reach, cold spots and where respondents live (one drawn per run), each with its table."""
     measure = st.radio("Measure", list(gp.RATE_KEYS), horizontal=True,
                        format_func=lambda k: indicators.BY_KEY[gp.RATE_KEYS[k]].label)
-    VIEWS = {"reach": "Reach by ward", "cold": "Cold spots", "density": "Where respondents live"}
-    view = st.radio("Map", list(VIEWS), horizontal=True, format_func=VIEWS.get, key="participation_view")
+    views = {"reach": "Reach by ward", "cold": "Cold spots", "density": "Where respondents live"}
+    view = st.radio("Map", list(views), horizontal=True, format_func=views.get, key="participation_view")
     chosen = indicators.BY_KEY[gp.RATE_KEYS[measure]]
     table = gp.ward_table(rates, policy)
     smoothed_label = f"{chosen.label}, smoothed"
@@ -72,8 +72,7 @@ def taking_part_by_ward() -> None:
             ui.table(table, height=520)
         st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), "
                    "which pulls a small ward's rate towards the borough's in proportion to how uncertain it is; "
-                   "the raw "
-                   f"rate is beside it. Classes: {classes} (mapclassify). Grey wards: count hidden "
+                   f"the raw rate is beside it. Classes: {classes} (mapclassify). Grey wards: count hidden "
                    f"({policy.explanation}) or no residents; a hidden count hides its smoothed rate too. "
                    f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
                    f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
@@ -90,10 +89,9 @@ def taking_part_by_ward() -> None:
             ui.table(hotspots.cold_spot_table(spots, names), height=520)
         st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
                    "the full ward boundaries (British National Grid), row-standardised; significance by 999 "
-                   "conditional "
-                   "permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate surrounded by "
-                   "low-rate wards. The pseudo p-values are not corrected for the number of wards: treat single wards "
-                   "near 0.05 with caution.")
+                   "conditional permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate "
+                   "surrounded by low-rate wards. The pseudo p-values are not corrected for the number of wards: "
+                   "treat single wards near 0.05 with caution.")
     else:
         size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
         size = density.SIZES[size_label]
@@ -282,8 +280,7 @@ def outreach_targets() -> None:
         "Distance (m)": targets["asset_distance_m"].map(lambda v: "" if v != v else f"{v:,.0f}")}).head(10))
     st.caption("Score = 0.5 × low reach (1 − percentile of the smoothed rate of people taking part) + 0.3 × "
                "deprivation (percentile of IMD 2019 mean rank, most deprived = 1) + 0.2 × a possible host nearby (a "
-               "community asset "
-               "within 1 km of the ward = 1, falling to 0 at 5 km). Top ten wards.")
+               "community asset within 1 km of the ward = 1, falling to 0 at 5 km). Top ten wards.")
 
 
 # Only the open tab runs (tabs with on_change="rerun"), so a run costs one section, not the whole page.

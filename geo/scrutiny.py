@@ -24,6 +24,7 @@ then the practical chance of outreach. The nearest asset is named.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -192,8 +193,8 @@ def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards
 
 # --- the scrutiny report ---------------------------------------------------------------------
 
-def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]], about: list[str] = (),
-                footer: list[str] = ()) -> str:
+def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]], about: Sequence[str] = (),
+                footer: Sequence[str] = ()) -> str:
     """A printable HTML report: each section a heading, a sentence and a table of strings.
 
     Tables must already be disclosure-protected strings (the page passes the *_table outputs). about: lines

@@ -232,7 +232,7 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[tuple[str, str]]], cls: 
     return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _composition_html(title: str, table: pd.DataFrame, policy: DisclosurePolicy) -> str:
+def _composition_html(title: str, table: pd.DataFrame, policy: DisclosurePolicy, unit: str = "ward") -> str:
     """One composition without its Total row (the ward's residents are in the headline table)."""
     groups = table[table["Group"] != "Total"]
     scale = float(np.nanmax([groups["Ward %"].max(skipna=True), groups["Borough %"].max(skipna=True), 1.0]))
@@ -240,10 +240,11 @@ def _composition_html(title: str, table: pd.DataFrame, policy: DisclosurePolicy)
              (_e(_pct(r["Ward %"]) or "hidden"), "num"), (_e(_pct(r["Borough %"])), "num"),
              (_bar(r["Ward %"], r["Borough %"], scale), "barcell")] for _, r in groups.iterrows()]
     return (f'<div class="block"><h3>{_e(title)}</h3>'
-            + _table(["Group", "Residents", "Ward %", "Borough %", ""], rows, "comp", align="lrrrl") + "</div>")
+            + _table(["Group", "Residents", f"{unit.capitalize()} %", "Borough %", ""], rows, "comp", align="lrrrl")
+            + "</div>")
 
 
-def _assets_html(assets: pd.DataFrame) -> tuple[str, float]:
+def _assets_html(assets: pd.DataFrame, unit: str = "ward") -> tuple[str, float]:
     """Assets by category, two categories to a row to save space."""
     title = "<h3>Community assets (groups and places, not people)</h3>"
     if assets.empty:
@@ -253,7 +254,7 @@ def _assets_html(assets: pd.DataFrame) -> tuple[str, float]:
     half = math.ceil(len(cells) / 2)
     rows = [cells[i] + (cells[i + half] if i + half < len(cells) else [("", ""), ("", ""), ("", "")])
             for i in range(half)]
-    head = ["Category", "Ward", "Borough"]
+    head = ["Category", unit.capitalize(), "Borough"]
     return (f'<div class="block">{title}' + _table(head + head, rows, "assets", align="lrrlrr") + "</div>",
             half + 2.5)
 
@@ -269,7 +270,7 @@ def _balance(blocks: list[tuple[str, float]]) -> tuple[list[str], list[str]]:
             [b for i, (b, _) in enumerate(blocks) if (best >> i) & 1])
 
 
-def _headline_html(headline: pd.DataFrame) -> str:
+def _headline_html(headline: pd.DataFrame, unit: str = "ward") -> str:
     rows = []
     for _, r in headline.iterrows():
         count_cls = " count" if r["Indicator"] == indicators.BY_KEY["residents"].label else ""
@@ -277,7 +278,7 @@ def _headline_html(headline: pd.DataFrame) -> str:
                      (_e(r["Borough"]), "num"), (_e(r["England"]), "num"),
                      (_e(r["Compared with the borough"]), "cmp"),
                      (_e(r["Rank among wards (1 = highest)"]), "num")])
-    return _table(["Indicator", "Unit", "This ward", "Borough", "England", "Compared with borough",
+    return _table(["Indicator", "Unit", f"This {unit}", "Borough", "England", "Compared with borough",
                    "Rank (1 = highest)"], rows, "headline", align="llrrrlr")
 
 
@@ -352,22 +353,25 @@ def synthetic_notice(meta: dict) -> tuple[str, str] | None:
 
 
 def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attribution: str,
-                 policy: DisclosurePolicy = DEFAULT_POLICY, engagement_note: str = "All engagement") -> str:
+                 policy: DisclosurePolicy = DEFAULT_POLICY, engagement_note: str = "All engagement",
+                 unit: str = "ward") -> str:
     """The profile as one self-contained HTML page sized for one A4 sheet (inline CSS and images, no JS).
 
     meta: the database's meta (council, built_at, synthetic); attribution: the licence text
     to print (the app's ui.ATTRIBUTION; geo/ cannot import ui); engagement_note: which
-    responses the engagement rates count (e.g. ui.filter_summary of the sidebar filter).
+    responses the engagement rates count (e.g. ui.filter_summary of the sidebar filter); unit: "ward", or
+    "area" for an area of wards (geo.profile.area_inputs), which changes the words, not the figures.
     """
     tables = report_tables(profile, policy)
     council = meta.get("council", "")
     built = str(meta.get("built_at", ""))[:10]
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(profile.name)} ward profile — {_e(council)}</title>",
+        f"<title>{_e(profile.name)} {unit} profile — {_e(council)}</title>",
         f"<style>{CSS % {'base': BASE_FONT_PT}}</style></head><body>",
         f"<header><h1>{_e(profile.name)}</h1>",
-        f'<div class="sub">Ward profile · {_e(council)} · ward code {_e(profile.code)}'
+        f'<div class="sub">{unit.capitalize()} profile · {_e(council)}'
+        + (f" · ward code {_e(profile.code)}" if unit == "ward" else "")
         + (f" · database built {_e(built)}" if built else "") + "</div></header>",
     ]
     notice = synthetic_notice(meta)
@@ -378,28 +382,29 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
     if map_png:
         data = base64.b64encode(map_png).decode("ascii")
         map_html = (f'<div class="map"><img src="data:image/png;base64,{data}" '
-                    f'alt="Map of {_e(profile.name)} (filled) and the wards around it">'
-                    f'<div class="caption">{_e(profile.name)} (filled) and the wards around it (outlined).</div>'
+                    f'alt="Map of {_e(profile.name)} (filled) and the {unit}s around it">'
+                    f'<div class="caption">{_e(profile.name)} (filled) and the {unit}s around it (outlined).</div>'
                     "</div>")
     summary = "".join(f"<li>{_e(s)}</li>" for s in profile.summary)
     beside = [d for d in ("sex", "disability") if d in tables]
     if not beside and "age" in tables:  # no sex or disability tables: age fills the space beside the map
         beside = ["age"]
-    small = [_composition_html(COMPOSITION_TITLES[d], tables[d], policy) for d in beside]
+    small = [_composition_html(COMPOSITION_TITLES[d], tables[d], policy, unit) for d in beside]
     side = f'<h2>In short</h2><ul>{summary}</ul>' + "".join(small)
     parts.append(f'<section class="top">{map_html}<div class="intro">{side}</div></section>')
 
     parts.append("<h2>Headline indicators</h2>")
-    parts.append(_headline_html(tables["headline"]))
+    parts.append(_headline_html(tables["headline"], unit))
     parts.append('<p class="note">Compared with borough: more than 10% better or worse than the borough, else '
                  "similar; blank where higher is neither better nor worse. “hidden or n/a”: too few people to show "
                  f"safely, or not available. Engagement: {_e(engagement_note)}.</p>")
 
     blocks: list[tuple[str, float]] = []  # (html, estimated height in table rows)
     if "age" in tables and "age" not in beside:
-        blocks.append((_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy), len(tables["age"]) + 1.5))
+        blocks.append((_composition_html(COMPOSITION_TITLES["age"], tables["age"], policy, unit),
+                       len(tables["age"]) + 1.5))
     if "ethnicity" in tables:
-        blocks.append((_composition_html(COMPOSITION_TITLES["ethnicity"], tables["ethnicity"], policy),
+        blocks.append((_composition_html(COMPOSITION_TITLES["ethnicity"], tables["ethnicity"], policy, unit),
                        len(tables["ethnicity"]) + 1.5))
     if "deprivation" in tables:
         dep = tables["deprivation"]
@@ -407,20 +412,24 @@ def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attributio
                  (_e(f"{r['Ward average rank']:,.0f}"), "num"), (_e(f"{r['Borough average rank']:,.0f}"), "num")]
                 for _, r in dep.iterrows()]
         blocks.append(('<div class="block"><h3>Deprivation (English Indices of Deprivation 2019)</h3>'
-                       + _table(["Domain", "LSOAs in most deprived 20%", "Ward avg rank", "Borough avg rank"],
+                       + _table(["Domain", "LSOAs in most deprived 20%", f"{unit.capitalize()} avg rank",
+                                 "Borough avg rank"],
                                 rows, "dep", align="lrrr")
                        + '<p class="note">Ranks are national among 32,844 LSOAs (1 = most deprived), weighted by '
                        "population.</p></div>", len(dep) + 5))
-    blocks.append(_assets_html(tables["assets"]))
+    blocks.append(_assets_html(tables["assets"], unit))
     similar = tables["similar"]
-    rows = [[(_e(r["Ward"]), ""), (_e(r["ward_code"]), ""), (_e(f"{r['distance']:.2f}"), "num")]
-            for _, r in similar.iterrows()]
-    blocks.append(('<div class="block"><h3>Similar wards</h3>'
-                   + (_table(["Ward", "Code", "Distance"], rows, align="llr") if rows else "<p>Not enough wards.</p>")
-                   + '<p class="note">Nearest to this ward on age, ethnic mix and deprivation (standardised '
+    coded = unit == "ward"  # an area's name is its code
+    rows = [[(_e(r["Ward"]), ""), *([(_e(r["ward_code"]), "")] if coded else []),
+             (_e(f"{r['distance']:.2f}"), "num")] for _, r in similar.iterrows()]
+    head = [unit.capitalize(), *(["Code"] if coded else []), "Distance"]
+    blocks.append((f'<div class="block"><h3>Similar {unit}s</h3>'
+                   + (_table(head, rows, align="llr" if coded else "lr") if rows
+                      else f"<p>Not enough {unit}s.</p>")
+                   + f'<p class="note">Nearest to this {unit} on age, ethnic mix and deprivation (standardised '
                    "indicators, straight-line distance; 0 = identical).</p></div>", len(similar) + 4.5))
     columns = _balance(blocks)
-    legend = ('<p class="note legend">Bars: ' + _bar(100, None, 100, 16) + " the ward's share, "
+    legend = ('<p class="note legend">Bars: ' + _bar(100, None, 100, 16) + f" the {unit}'s share, "
               + _bar(None, 50, 100, 4) + " the borough's share (the scale differs between tables). Counts of residents "
               "from 1 to 9 read “hidden”, and so do other cells that would let them be worked out from totals.</p>")
     columns[1].append(legend)

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 import data_access as da
 import ui
-from geo import areas, budgets, indicators, maps
+from geo import areas, budgets, indicators, maps, report
 from geo import participation as gp
 from geo import proposals as gprop
 from geo.disclosure import DisclosurePolicy
@@ -315,5 +315,21 @@ if profile_areas:
     chosen_area = st.selectbox("Area", profile_areas)
     area_prof = da.area_profile(named, chosen_area, flt)
     st.markdown("**In short:** " + " ".join(area_prof.summary))
+
+    def _printable_area() -> str:
+        """This area's profile as one printable A4 page, its map drawn among the scheme's other areas."""
+        shapes = areas.dissolve(pd.Series(named), wards_bng)
+        frame = shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])[["ward_code", "ward_name",
+                                                                                   "geometry"]]
+        return report.profile_html(area_prof, da.meta(), report.ward_map_png(frame, chosen_area), ui.ATTRIBUTION,
+                                   policy, engagement_note=ui.filter_summary(flt), unit="area")
+
+    prints = st.columns(2)
+    prints[0].download_button("Area profile (PDF)", lambda: report.profile_pdf(_printable_area()),
+                              f"{report.slug(chosen_area)}-area-profile.pdf", mime="application/pdf",
+                              icon=":material/picture_as_pdf:", key="areas_profile_pdf")
+    prints[1].download_button("Area profile (printable HTML)", _printable_area,
+                              f"{report.slug(chosen_area)}-area-profile.html", mime="text/html",
+                              icon=":material/print:", key="areas_profile_html")
     ui.profile_sections(area_prof, flt, unit="area", key="area")
 ui.sources("age", "engagement")

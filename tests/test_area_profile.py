@@ -7,6 +7,8 @@ import math
 import pandas as pd
 import pytest
 
+from tests.test_report import pdf_pages
+
 
 @pytest.fixture()
 def da(app_env):
@@ -49,3 +51,23 @@ def test_area_engagement_hidden_when_a_ward_count_is_hidden(da):
     inputs.engagement, inputs.precomputed_values = engagement, None
     grouped = area_inputs(inputs, pd.Series({c: ("A" if c in codes[:3] else "B") for c in codes}))
     assert math.isnan(grouped.values.at["A", "responses_per_1000"])
+
+
+def test_an_area_prints_like_a_ward_in_area_words(da):
+    """The printable profile of an area: the ward profile's page, its words saying 'area', one A4 page."""
+    from geo import areas, report
+    from geo.disclosure import DisclosurePolicy
+
+    codes = list(da.ward_labels())
+    scheme = pd.Series({c: ("North" if i < len(codes) // 2 else "South") for i, c in enumerate(codes)})
+    prof = da.area_profile(scheme.to_dict(), "North")
+    shapes = areas.dissolve(scheme, da.ward_geometry_bng())
+    frame = shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])
+    page = report.profile_html(prof, da.meta(), report.ward_map_png(frame, "North"), "Attribution.",
+                               DisclosurePolicy(), unit="area")
+    assert "North area profile" in page and "Area profile ·" in page and "This area" in page
+    assert "Area %" in page and "Similar areas" in page and "the areas around it" in page
+    assert "This ward" not in page and "ward code" not in page
+    assert f"{prof.values['residents']:,.0f}" in page
+    pdf = report.profile_pdf(page)
+    assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1

@@ -76,19 +76,22 @@ def contiguity(frame: gpd.GeoDataFrame, rule: str = "queen", links=None) -> W:
     """libpysal weights over the frame's rows (ids = the frame's index), warnings about islands silenced.
 
     links: extra neighbour pairs (see `crossings`); pairs with a ward outside the frame are ignored.
+    Each ward's neighbours are listed in a fixed order (as the frame lists them): libpysal builds them from sets,
+    whose order changes with Python's per-process string hashing, and the regionalisation and ReCom steps that
+    walk them would then give different proposals for the same seed in another process.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = RULES[rule].from_dataframe(_measured(frame), use_index=True, silence_warnings=True)
         extra = [(a, b) for a, b in _pairs(links) if a in w.neighbors and b in w.neighbors and a != b]
-        if not extra:
-            return w
         neighbours = {c: list(n) for c, n in w.neighbors.items()}
         for a, b in extra:
             for x, y in ((a, b), (b, a)):
                 if y not in neighbours[x]:
                     neighbours[x].append(y)
-        return W(neighbours, id_order=list(w.id_order), silence_warnings=True)
+        position = {c: i for i, c in enumerate(w.id_order)}
+        ordered = {c: sorted(neighbours[c], key=position.get) for c in w.id_order}
+        return W(ordered, id_order=list(w.id_order), silence_warnings=True)
 
 
 def components(frame: gpd.GeoDataFrame, rule: str = "queen", links=None) -> int:

@@ -37,8 +37,9 @@ Alternatives are ranked by a score, lower is better, each part on a 0–1 scale:
           + (1 − mean Polsby–Popper compactness)         (Polsby & Popper 1991)
 
 Identical schemes found by different methods are listed once. SKATER is deterministic and AZP and
-ReCom are given seeds, but gerrychain 1.0's spanning trees do not follow the seed exactly, so schemes
-repaired or extended by ReCom can differ from one run to the next (each is still checked in range).
+ReCom are given seeds; neighbour lists are in a fixed order and gerrychain sees numbered nodes, so the
+same seed gives the same proposals in every process (libpysal and gerrychain otherwise iterate sets of
+ward codes, whose order changes with Python's per-process string hashing).
 """
 
 from __future__ import annotations
@@ -173,16 +174,27 @@ def repair(labels: dict[str, int], neighbours: dict, pop: pd.Series, z: pd.DataF
     return labels
 
 
+def _gerrychain_graph(graph: nx.Graph):
+    """The neighbour graph for gerrychain, its nodes numbered 0… in the graph's own (ward) order.
+
+    gerrychain draws from sets of nodes and cut edges; with ward codes (strings) as nodes their order, and so
+    the plans drawn, would change with Python's per-process string hashing even for the same seed. Numbered
+    nodes make a seed give the same proposals in every process; the ward code travels as node data."""
+    from gerrychain import Graph
+
+    return Graph.from_networkx(nx.convert_node_labels_to_integers(graph))
+
+
 def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: float, hi: float, seed: int,
                    max_steps: int = 60, extra: int = 0) -> list[dict[str, int]]:
     """ReCom steps (gerrychain) until all areas are in [lo, hi], then `extra` more steps (ReCom keeps a
     plan in range, so each is another valid plan). Returns the valid plans met (empty when none)."""
-    from gerrychain import Graph, Partition
+    from gerrychain import Partition
     from gerrychain.proposals import recom
     from gerrychain.tree import bipartition_tree
     from gerrychain.updaters import Tally
 
-    g = Graph.from_networkx(graph)  # gerrychain 1.0 may renumber the nodes: the code travels as data
+    g = _gerrychain_graph(graph)
     part = Partition(g, {n: labels[g.node_data(n)["code"]] for n in g.node_indices},
                      updaters={"population": Tally("population")})
     ideal = (lo + hi) / 2
@@ -216,11 +228,10 @@ def _recom_balance(labels: dict[str, int], graph: nx.Graph, pop: pd.Series, lo: 
 def _tree_seed(graph: nx.Graph, k: int, lo: float, hi: float, seed: int) -> dict[str, int] | None:
     """gerrychain's recursive_tree_part: k contiguous parts, each in [lo, hi], cut one by one from random
     spanning trees (a balanced start that ignores similarity); None when it finds no such cut."""
-    from gerrychain import Graph
     from gerrychain.partition import recursive_tree_part
     from gerrychain.tree import bipartition_tree
 
-    g = Graph.from_networkx(graph)
+    g = _gerrychain_graph(graph)
     ideal = (lo + hi) / 2
     eps = (hi - lo) / 2 / ideal * 0.999
     try:

@@ -130,3 +130,32 @@ def test_starting_range_is_the_narrowest_standard_range_the_wards_allow(rows, co
     check = areas.check_scheme(start, wards, residents, tolerance)
     assert check["contiguous"].all()
     assert check["within_tolerance"].all() == (rows * cols != 6)
+
+
+PROPOSE_ON_A_GRID = """
+import numpy as np, pandas as pd
+from geo import proposals
+from tests.test_geo_areas import grid
+wards = grid(4, 5)
+rng = np.random.default_rng(7)
+residents = pd.Series(rng.integers(800, 1200, len(wards)).astype(float), index=wards["ward_code"])
+z = proposals.standardise(pd.DataFrame({"x": rng.normal(size=len(wards))}, index=wards["ward_code"]))
+found = proposals.propose(wards, residents, z, 4, 15.0)
+print([(p.method, sorted(p.assignment.items())) for p in found])
+"""
+
+
+def test_the_same_seed_gives_the_same_proposals_in_every_process():
+    """Python hashes strings differently in each process; proposals must not depend on it (a planner who
+    asks twice, or a scrutiny officer re-running a proposal, gets the same schemes)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    outputs = [subprocess.run([sys.executable, "-c", PROPOSE_ON_A_GRID], cwd=root, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}, check=True).stdout
+               for seed in ("1", "2", "3")]
+    assert outputs[0].strip().startswith("[(")
+    assert outputs[0] == outputs[1] == outputs[2]

@@ -171,30 +171,26 @@ def measure(runs: int, timeout: float) -> dict:
     at.run()
     out["cold_ms"] = (time.perf_counter() - t) * 1000
     errors = [e.value for e in at.exception]
+
+    def timed(label: str) -> None:
+        """The first run after switching (the caller has switched), then `runs` warm runs."""
+        t = time.perf_counter()
+        at.run()
+        first = (time.perf_counter() - t) * 1000
+        warm = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            at.run()
+            warm.append((time.perf_counter() - t) * 1000)
+        errors.extend(e.value for e in at.exception)
+        out[label] = {"first_ms": first, "warm_ms": warm}
+
     for view in VIEWS:
         at.radio(key="participation_view").set_value(view)
-        t = time.perf_counter()
-        at.run()
-        first = (time.perf_counter() - t) * 1000
-        warm = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            at.run()
-            warm.append((time.perf_counter() - t) * 1000)
-        errors += [e.value for e in at.exception]
-        out[view] = {"first_ms": first, "warm_ms": warm}
+        timed(view)
     for tab in TABS:
         at.session_state["participation_tab"] = tab
-        t = time.perf_counter()
-        at.run()
-        first = (time.perf_counter() - t) * 1000
-        warm = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            at.run()
-            warm.append((time.perf_counter() - t) * 1000)
-        errors += [e.value for e in at.exception]
-        out[tab] = {"first_ms": first, "warm_ms": warm}
+        timed(tab)
     out["errors"] = errors
     return out
 

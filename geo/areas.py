@@ -391,6 +391,13 @@ def dissolve(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataF
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:27700")
 
 
+def area_outlines(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The dissolved areas keyed like wards (ward_code = ward_name = area name, EPSG:27700), so the ward map
+    builders and geo.report.ward_map_png draw an area among the scheme's other areas."""
+    shapes = dissolve(assignment, wards_bng)
+    return shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])[["ward_code", "ward_name", "geometry"]]
+
+
 def compactness(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> pd.Series:
     """Polsby–Popper score of each area's dissolved boundary, by area name."""
     dissolved = dissolve(assignment, wards_bng)

@@ -120,7 +120,9 @@ class _GeoJson(folium.GeoJson):
     def __init__(self, data, bounds, **kwargs):
         super().__init__(data, **kwargs)
         minx, miny, maxx, maxy = (float(v) for v in bounds)
-        self._bounds = [[miny, minx], [maxy, maxx]]
+        # no features: folium's own answer (an empty frame's total_bounds are NaN, which JSON cannot carry)
+        empty = any(v != v for v in (minx, miny, maxx, maxy))
+        self._bounds = [[None, None], [None, None]] if empty else [[miny, minx], [maxy, maxx]]
 
     def _get_self_bounds(self):
         return self._bounds

@@ -318,10 +318,8 @@ if profile_areas:
 
     def _printable_area() -> str:
         """This area's profile as one printable A4 page, its map drawn among the scheme's other areas."""
-        shapes = areas.dissolve(pd.Series(named), wards_bng)
-        frame = shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])[["ward_code", "ward_name",
-                                                                                   "geometry"]]
-        return report.profile_html(area_prof, da.meta(), report.ward_map_png(frame, chosen_area), ui.ATTRIBUTION,
+        outlines = areas.area_outlines(pd.Series(named), wards_bng)
+        return report.profile_html(area_prof, da.meta(), report.ward_map_png(outlines, chosen_area), ui.ATTRIBUTION,
                                    policy, engagement_note=ui.filter_summary(flt), unit="area")
 
     prints = st.columns(2)

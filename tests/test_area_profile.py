@@ -61,9 +61,8 @@ def test_an_area_prints_like_a_ward_in_area_words(da):
     codes = list(da.ward_labels())
     scheme = pd.Series({c: ("North" if i < len(codes) // 2 else "South") for i, c in enumerate(codes)})
     prof = da.area_profile(scheme.to_dict(), "North")
-    shapes = areas.dissolve(scheme, da.ward_geometry_bng())
-    frame = shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])
-    page = report.profile_html(prof, da.meta(), report.ward_map_png(frame, "North"), "Attribution.",
+    outlines = areas.area_outlines(scheme, da.ward_geometry_bng())
+    page = report.profile_html(prof, da.meta(), report.ward_map_png(outlines, "North"), "Attribution.",
                                DisclosurePolicy(), unit="area")
     assert "North area profile" in page and "Area profile ·" in page and "This area" in page
     assert "Area %" in page and "Similar areas" in page and "the areas around it" in page

@@ -70,3 +70,11 @@ def test_layers_report_the_bounds_folium_would_find():
     folium.GeoJson(frame.to_geo_dict(drop_id=True)).add_to(plain)
     assert np.allclose(ours, plain.get_bounds())
     assert np.allclose(ours, [[51.2, 0.1], [51.5, 0.6]])
+
+
+def test_an_empty_layer_has_folium_s_empty_bounds():
+    import folium
+
+    empty = gpd.GeoDataFrame({"ward_code": [], "name": []}, geometry=[], crs="EPSG:4326")
+    assert maps._layer(empty).get_bounds() == folium.GeoJson({"type": "FeatureCollection", "features": []}
+                                                            ).get_bounds()

@@ -14,9 +14,9 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import data_access as da
 import ui
-from etl.checks import ACTIVITY_KINDS
-from etl.schema import SCHEMA_VERSION
 from geo.disclosure import DisclosurePolicy
+from vocabulary import ACTIVITY_KINDS
+from vocabulary.schema import SCHEMA_VERSION
 
 # The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
 # knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from etl import duck
+from vocabulary import duck
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "wardscope.duckdb"

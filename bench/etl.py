@@ -26,10 +26,10 @@ import pandas as pd
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import OUT, shared_data_available, thurrock_toml  # noqa: E402
-from etl import duck  # noqa: E402
 from etl.build import build  # noqa: E402
 from etl.config import load_config  # noqa: E402
 from etl.postcodes import PostcodeDirectory, normalise, place_postcodes  # noqa: E402
+from vocabulary import duck  # noqa: E402
 
 
 def _config(out: Path, responses: int) -> Path:

@@ -173,7 +173,7 @@ def _build(db: Database, path: Path, out: Path) -> None:
 
 
 def _ward_facts(path: Path) -> tuple[int, str]:
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(path, read_only=True)
     try:

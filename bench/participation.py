@@ -54,7 +54,8 @@ TABS = ["Who takes part", "Themed groups", "Scrutiny report", "Outreach targets"
 def _respondent_groups(responses, ward_of: dict, column: str, dimension: str):
     import pandas as pd
 
-    from etl.mappings import NOT_STATED, map_answer
+    from etl.mappings import map_answer
+    from vocabulary import NOT_STATED
 
     frame = responses.assign(ward_code=responses["postcode"].str.replace(" ", "", regex=False).map(ward_of))
     frame = frame[frame["ward_code"].notna()]
@@ -128,7 +129,7 @@ def groups_clearly_over(counts: dict[tuple, int], n_seeds: int, rate: float = 0.
 def _null_report(n: int) -> str:
     import tempfile
 
-    from etl import duck
+    from vocabulary import duck
 
     demo = OUT / "participation-demo.duckdb"
     if not demo.exists():
@@ -246,8 +247,8 @@ def write_england_inputs(folder: Path, responses: int = ENGLAND_RESPONSES, seed:
     import pandas as pd
 
     from bench.common import SHARED_DATA
-    from etl.mappings import CENSUS_AGE6, CENSUS_ETHNICITY_2011
     from etl.postcodes import PostcodeDirectory, place_postcodes
+    from vocabulary import CENSUS_AGE6, CENSUS_ETHNICITY_2011
 
     folder.mkdir(parents=True, exist_ok=True)
     national = SHARED_DATA / "national"

@@ -37,7 +37,7 @@ def synthetic_england(n_wards: int, seed: int):
     import numpy as np
     import pandas as pd
 
-    from etl.mappings import AGE_BANDS, NOT_STATED
+    from vocabulary import AGE_BANDS, NOT_STATED
 
     rng = np.random.default_rng(seed)
     dimensions = {"age": list(AGE_BANDS), "sex": ["Female", "Male"],

@@ -29,7 +29,6 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from etl import duck
 from etl.apportion import best_fit, place_points, to_wards, weights
 from etl.checks import ACTIVITIES, ASSETS, DEMOGRAPHIC_COLUMNS, RESPONSES, RowProblem, parse_dates, validate
 from etl.config import Config
@@ -39,8 +38,9 @@ from etl.mappings import map_answer
 from etl.postcodes import PostcodeDirectory, is_valid, normalise, place_postcodes
 from etl.readers import BNG, line_of, read_boundaries, read_table
 from etl.reports import SourceReport, sha256_of
-from etl.schema import SCHEMA_VERSION, TABLES, column_names, ddl, post_load_indexes
 from etl.statistics import UNITEMISED, read_statistics
+from vocabulary import duck
+from vocabulary.schema import SCHEMA_VERSION, TABLES, column_names, ddl, post_load_indexes
 
 DISPLAY_TOLERANCE_M = 20.0
 Progress = Callable[[str], None]

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from etl.mappings import AGE, DISABILITY, ETHNICITY, SEX, map_answer
+from etl.mappings import map_answer
 from etl.postcodes import is_valid, normalise
+from vocabulary import ACTIVITY_KINDS, AGE, ASSET_CATEGORIES, DISABILITY, ETHNICITY, SEX
 
-ASSET_CATEGORIES = ["voluntary", "faith", "community", "sport", "youth", "library", "health", "other"]
-ACTIVITY_KINDS = ["consultation", "survey", "quick_poll", "petition", "pb_vote", "ideas", "event"]
 DEMOGRAPHIC_COLUMNS = {"age_band": AGE, "sex": SEX, "ethnicity": ETHNICITY, "disability": DISABILITY}
 
 

@@ -1,63 +1,24 @@
-"""Census categories and how response demographics map onto them.
+"""How the answers residents give on engagement forms map onto the census categories.
 
-One place defines the category labels the database uses, so that the census tables
-(ONS labels such as "Aged 16 to 24 years" or the 2011 column "BlkAfrican") and the
-answers residents give on engagement forms ("16-24", "Black African") meet on the
-same words. Documented in docs/data-contract.md ("Demographic mapping").
+The category labels themselves live in the vocabulary package; this module knows the
+wordings a form may use ("16-24", "Black African", "prefer not to say") and which
+census tables a config may name. Documented in docs/data-contract.md ("Demographic mapping").
 """
 
 from __future__ import annotations
 
-# Dimension names used in ward_population.dimension and for respondents.
-AGE = "age"
-SEX = "sex"
-ETHNICITY = "ethnicity"
-DISABILITY = "disability"
-
-#: Census 2021 "Age (6 categories)" as ONS publishes it -> database label.
-CENSUS_AGE6 = {
-    "Aged 15 years and under": "0-15",
-    "Aged 16 to 24 years": "16-24",
-    "Aged 25 to 34 years": "25-34",
-    "Aged 35 to 49 years": "35-49",
-    "Aged 50 to 64 years": "50-64",
-    "Aged 65 years and over": "65+",
-}
-AGE_BANDS = list(CENSUS_AGE6.values())
-
-#: Census 2011 ethnic group columns (KS201-style, as in the MLID OA table) -> label.
-CENSUS_ETHNICITY_2011 = {
-    "WhiteBrit": "White British",
-    "Irish": "White Irish",
-    "OtherWhite": "Other White",
-    "Mixed": "Mixed or multiple",
-    "Indian": "Indian",
-    "Pakistani": "Pakistani",
-    "Bangladeshi": "Bangladeshi",
-    "Chinese": "Chinese",
-    "OtherAsian": "Other Asian",
-    "BlkAfrican": "Black African",
-    "BlkCaribbean": "Black Caribbean",
-    "OtherBlk": "Other Black",
-    "Arab": "Arab",
-    "Other": "Other ethnic group",
-}
-ETHNIC_GROUPS = list(CENSUS_ETHNICITY_2011.values())
-
-#: Census 2021 sex (TS008) labels -> database label.
-CENSUS_SEX = {"Female": "Female", "Male": "Male"}
-SEXES = list(CENSUS_SEX.values())
-
-#: Census 2021 disability (TS038, Equality Act) labels -> database label.
-CENSUS_DISABILITY = {
-    "Disabled under the Equality Act": "Disabled",
-    "Not disabled under the Equality Act": "Not disabled",
-}
-DISABILITY_GROUPS = list(CENSUS_DISABILITY.values())
-
-#: Label used for a respondent who skipped or declined a question. Such respondents
-#: are kept and reported, never dropped.
-NOT_STATED = "Not stated"
+from vocabulary import (
+    AGE,
+    CENSUS_AGE6,
+    CENSUS_DISABILITY,
+    CENSUS_ETHNICITY_2011,
+    CENSUS_SEX,
+    DISABILITY,
+    ETHNIC_GROUPS,
+    ETHNICITY,
+    NOT_STATED,
+    SEX,
+)
 
 _AGE_ANSWERS = {
     "under 16": "0-15", "0-15": "0-15", "<16": "0-15", "15 or under": "0-15",

@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.stats import norm
 
-from etl.mappings import (
+from vocabulary import (
     AGE,
     AGE_BANDS,
     CENSUS_AGE6,

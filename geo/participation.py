@@ -17,9 +17,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from etl.mappings import AGE_BANDS, NOT_STATED
 from geo import indicators
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_counts, safe_rate
+from vocabulary import AGE_BANDS, NOT_STATED
 
 ALL_WARDS = "All wards"
 ALL_RESPONDENTS = "All respondents"

@@ -15,9 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from etl.mappings import AGE_BANDS
 from geo import indicators
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from vocabulary import AGE_BANDS
 
 SIMILAR_WARDS = 5
 

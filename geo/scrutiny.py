@@ -30,8 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from etl.mappings import NOT_STATED
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_table, safe_rate
+from vocabulary import NOT_STATED
 
 KIND = "themed_group"
 WEIGHTS = {"low_reach": 0.5, "deprivation": 0.3, "host_nearby": 0.2}

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from etl.mappings import NOT_STATED
 from geo import indicators
 from geo import participation as gp
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_table, safe_rate
+from vocabulary import NOT_STATED
 
 #: Relative change in people taking part, between the last two complete quarters, beyond which
 #: reach is said to have risen or fallen (strictly more than ±10%); otherwise it is "steady".

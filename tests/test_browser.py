@@ -86,7 +86,7 @@ def test_first_visit_by_ward_link_opens_that_ward(served_app, demo_db):
     """Runs first against a fresh server: Streamlit's legacy pages/ discovery must not swallow the link."""
     from playwright.sync_api import sync_playwright
 
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(demo_db, read_only=True)
     code, name = con.execute("SELECT ward_code, ward_name FROM wards ORDER BY ward_code DESC LIMIT 1").fetchone()
@@ -103,7 +103,7 @@ def test_first_visit_by_ward_link_opens_that_ward(served_app, demo_db):
 def test_overview_renders_map_and_headlines(served_app, demo_db):
     from playwright.sync_api import sync_playwright
 
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(demo_db, read_only=True)
     n_wards = con.execute("SELECT count(*) FROM wards").fetchone()[0]
@@ -134,7 +134,7 @@ def test_thurrock_ward_profile_by_link_matches_the_database(served_thurrock, thu
     """Issue 3: open a real ward by its link, check headline figures against the database, keep a screenshot."""
     from playwright.sync_api import sync_playwright
 
-    from etl import duck
+    from vocabulary import duck
 
     code = "E05002229"  # Aveley and Uplands
     con = duck.connect(thurrock_db, read_only=True)
@@ -184,7 +184,7 @@ def test_clicking_a_ward_on_the_overview_map_opens_its_profile(served_app, demo_
         code = page.url.rsplit("ward=", 1)[-1]
         page.get_by_text("Headline indicators", exact=True).wait_for(timeout=60_000)
         browser.close()
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(demo_db, read_only=True)
     assert con.execute("SELECT count(*) FROM wards WHERE ward_code = ?", [code]).fetchone()[0] == 1

@@ -11,7 +11,7 @@ import pytest
 from etl_fixtures import rows, run
 
 from etl.apportion import SPLIT_THRESHOLD
-from etl.duck import connect
+from vocabulary.duck import connect
 
 
 def ward_totals(db: Path, dimension: str) -> dict[str, float]:

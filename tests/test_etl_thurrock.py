@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from etl_fixtures import rows, run, to_toml
 
-from etl.duck import connect
+from vocabulary.duck import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 

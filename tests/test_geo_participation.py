@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from etl.mappings import AGE_BANDS, NOT_STATED
 from geo import indicators
 from geo import participation as gp
 from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts
+from vocabulary import AGE_BANDS, NOT_STATED
 
 POLICY = DisclosurePolicy()
 

@@ -25,7 +25,7 @@ DIMENSION_LABELS = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "di
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(db, read_only=True)
     try:

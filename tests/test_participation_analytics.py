@@ -140,7 +140,7 @@ def test_no_bias_error_rate_on_unbiased_synthetic_data(demo_db, tmp_path):
     (480 families) the expected number of families with any false flag is at most 24.
     """
     from bench.participation import null_flags
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(demo_db, read_only=True)
     postcodes = con.execute("SELECT postcode, ward_code FROM postcodes WHERE ward_code IS NOT NULL").df()
@@ -226,7 +226,7 @@ def test_hexagons_drop_small_cells_and_contain_their_points():
 
 def test_demo_hexagons_match_the_database(app_env):
     import data_access as da
-    from etl import duck
+    from vocabulary import duck
 
     cells = da.respondent_hexes(1000.0)
     con = duck.connect(app_env, read_only=True)

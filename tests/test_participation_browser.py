@@ -26,7 +26,7 @@ def _state(page) -> tuple[str, list[str]]:
 def test_filtering_by_activity_kind_changes_map_and_table(served, demo_db):
     from playwright.sync_api import sync_playwright
 
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(demo_db, read_only=True)
     kind = con.execute("""SELECT a.kind FROM responses r JOIN activities a USING (activity_id)

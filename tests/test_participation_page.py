@@ -46,7 +46,7 @@ def _no_small_counts(at: AppTest) -> None:
 
 
 def _query(db: Path, sql: str, params: list | None = None):
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(db, read_only=True)
     try:

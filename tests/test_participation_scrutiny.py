@@ -13,9 +13,9 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from etl.mappings import NOT_STATED
 from geo import scrutiny as sc
 from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts
+from vocabulary import NOT_STATED
 
 POLICY = DisclosurePolicy()
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def test_quarterly_target_table_marks_wards_below_target():
 
 def test_demo_quarterly_reach_matches_an_independent_count(app_env):
     import data_access as da
-    from etl import duck
+    from vocabulary import duck
 
     q = da.quarterly_reach()
     row = q[q["respondents"].notna() & (q["respondents"] > 0)].iloc[0]
@@ -194,7 +194,7 @@ def test_demo_people_per_ward_match_an_independent_count(app_env):
     # ward_engagement counts anonymous responses as one person each beside the distinct ids; the reference here
     # is the plain definition: distinct coalesce(respondent_id, the response) per ward.
     import data_access as da
-    from etl import duck
+    from vocabulary import duck
 
     eng = da.ward_engagement().set_index("ward_code")["respondents"]
     con = duck.connect(app_env, read_only=True)

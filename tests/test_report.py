@@ -248,7 +248,7 @@ def demo_export(demo_db, tmp_path_factory) -> tuple[Path, str]:
 
 
 def test_cli_writes_a_page_and_pdf_per_ward_the_csv_and_an_index(demo_export, demo_db):
-    from etl.duck import connect
+    from vocabulary.duck import connect
 
     out, printed = demo_export
     con = connect(demo_db, read_only=True)

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl.mappings import AGE_BANDS, NOT_STATED
 from geo import participation as gp
 from geo import ward_engagement as we
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from vocabulary import AGE_BANDS, NOT_STATED
 
 COLUMNS = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
            "under_represented", "test_basis"]

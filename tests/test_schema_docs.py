@@ -2,18 +2,18 @@
 
 from pathlib import Path
 
-from etl.schema import TABLES, ddl, markdown
+from vocabulary.schema import TABLES, ddl, markdown
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 
 
 def test_contract_contains_generated_table_section():
     assert markdown() in DOC.read_text(encoding="utf-8"), (
-        "docs/data-contract.md is out of date: paste etl.schema.markdown() into its 'Output tables' section")
+        "docs/data-contract.md is out of date: paste vocabulary.schema.markdown() into its 'Output tables' section")
 
 
 def test_ddl_runs_on_duckdb(tmp_path):
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(tmp_path / "x.duckdb")
     for table in TABLES:

@@ -25,14 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from etl import synth  # noqa: E402
-from etl.mappings import (  # noqa: E402
-    CENSUS_AGE6,
-    CENSUS_DISABILITY,
-    CENSUS_ETHNICITY_2011,
-    CENSUS_SEX,
-    NOT_STATED,
-    map_answer,
-)
+from etl.mappings import map_answer  # noqa: E402
+from vocabulary import CENSUS_AGE6, CENSUS_DISABILITY, CENSUS_ETHNICITY_2011, CENSUS_SEX, NOT_STATED  # noqa: E402
 
 SEED = 4242
 N_WARDS = 12

@@ -17,9 +17,9 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from etl.mappings import NOT_STATED
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy, no_small_counts
+from vocabulary import NOT_STATED
 
 POLICY = DisclosurePolicy()
 SMALL = re.compile(r"^[1-9]$")  # a displayed count of 1–9: must never appear
@@ -352,7 +352,7 @@ def test_channel_mix_shares_of_people():
 # --- on the demo database ---------------------------------------------------------------------
 
 def _query(db, sql: str, params: list | None = None) -> list[tuple]:
-    from etl import duck
+    from vocabulary import duck
 
     con = duck.connect(db, read_only=True)
     try:

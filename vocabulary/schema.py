@@ -76,7 +76,7 @@ TABLES: tuple[Table, ...] = (
     _t("ward_population", "Residents of each ward by dimension and category, apportioned from small areas.", [
         ("ward_code", "VARCHAR", "Ward"),
         ("dimension", "VARCHAR", "age, sex, ethnicity, disability, or a configured dimension"),
-        ("category", "VARCHAR", "Category label (see etl/mappings.py)"),
+        ("category", "VARCHAR", "Category label (see vocabulary/__init__.py)"),
         ("persons", "DOUBLE", "Usual residents (fractional where area-weighted)"),
     ], ("ward_code", "dimension", "category")),
     _t("lsoa_deprivation", "English Indices of Deprivation 2019 per LSOA of the borough, by domain.", [
@@ -201,7 +201,7 @@ def markdown() -> str:
 
     A test checks that the document contains exactly this text, so the contract cannot
     drift from the schema: after changing TABLES, paste the output of
-    `python -c "import etl.schema as s; print(s.markdown())"` into the document.
+    `python -c "import vocabulary.schema as s; print(s.markdown())"` into the document.
     """
     parts = []
     for t in TABLES:

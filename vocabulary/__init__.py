@@ -1,0 +1,74 @@
+"""Wardscope's shared vocabulary: the words every layer uses for the same things.
+
+The dimensions of residents and respondents, the category labels the database stores
+(census labels such as "Aged 16 to 24 years" or the 2011 column "BlkAfrican" and the answers
+residents give on forms meet on these words), age bands, "Not stated", activity kinds, asset
+categories and the plain-English names of the dimensions. The ETL, the analysis in geo/,
+the data-access layer and the app all import this package; it imports nothing of the
+project. Documented in docs/data-contract.md ("Demographic mapping").
+"""
+
+from __future__ import annotations
+
+# Dimension names used in ward_population.dimension and for respondents.
+AGE = "age"
+SEX = "sex"
+ETHNICITY = "ethnicity"
+DISABILITY = "disability"
+
+#: Census 2021 "Age (6 categories)" as ONS publishes it -> database label.
+CENSUS_AGE6 = {
+    "Aged 15 years and under": "0-15",
+    "Aged 16 to 24 years": "16-24",
+    "Aged 25 to 34 years": "25-34",
+    "Aged 35 to 49 years": "35-49",
+    "Aged 50 to 64 years": "50-64",
+    "Aged 65 years and over": "65+",
+}
+AGE_BANDS = list(CENSUS_AGE6.values())
+
+#: Census 2011 ethnic group columns (KS201-style, as in the MLID OA table) -> label.
+CENSUS_ETHNICITY_2011 = {
+    "WhiteBrit": "White British",
+    "Irish": "White Irish",
+    "OtherWhite": "Other White",
+    "Mixed": "Mixed or multiple",
+    "Indian": "Indian",
+    "Pakistani": "Pakistani",
+    "Bangladeshi": "Bangladeshi",
+    "Chinese": "Chinese",
+    "OtherAsian": "Other Asian",
+    "BlkAfrican": "Black African",
+    "BlkCaribbean": "Black Caribbean",
+    "OtherBlk": "Other Black",
+    "Arab": "Arab",
+    "Other": "Other ethnic group",
+}
+ETHNIC_GROUPS = list(CENSUS_ETHNICITY_2011.values())
+
+#: Census 2021 sex (TS008) labels -> database label.
+CENSUS_SEX = {"Female": "Female", "Male": "Male"}
+SEXES = list(CENSUS_SEX.values())
+
+#: Census 2021 disability (TS038, Equality Act) labels -> database label.
+CENSUS_DISABILITY = {
+    "Disabled under the Equality Act": "Disabled",
+    "Not disabled under the Equality Act": "Not disabled",
+}
+DISABILITY_GROUPS = list(CENSUS_DISABILITY.values())
+
+#: Label used for a respondent who skipped or declined a question. Such respondents
+#: are kept and reported, never dropped.
+NOT_STATED = "Not stated"
+
+#: Kinds of engagement activity (activities.csv `kind`), in the order the app lists them.
+ACTIVITY_KINDS = ["consultation", "survey", "quick_poll", "petition", "pb_vote", "ideas", "event"]
+
+#: Categories of the community asset register (assets.csv `category`).
+ASSET_CATEGORIES = ["voluntary", "faith", "community", "sport", "youth", "library", "health", "other"]
+
+#: Demographic dimensions in the order views list them, and the column of the responses table holding each.
+RESPONSE_COLUMNS = {AGE: "age_band", SEX: "sex", ETHNICITY: "ethnicity", DISABILITY: "disability"}
+
+#: What a dimension is called on screen and in printed reports.
+DIMENSION_LABELS = {AGE: "Age", SEX: "Sex", ETHNICITY: "Ethnic group", DISABILITY: "Disability"}

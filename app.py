@@ -7,6 +7,9 @@ Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -17,6 +20,8 @@ import ui
 from geo.disclosure import DisclosurePolicy
 from vocabulary import ACTIVITY_KINDS
 from vocabulary.schema import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parent
 
 # The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
 # knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank
@@ -29,7 +34,14 @@ st.set_page_config(page_title="Wardscope", page_icon=":material/diversity_3:", l
 
 if not da.db_path().exists():
     with st.spinner("First start: building the synthetic demo database (about a minute)…"):
-        da.ensure_database()
+        # The ETL is the only writer: the demo is built by the documented command, in its own process.
+        built = subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(da.db_path())], cwd=ROOT,
+                               capture_output=True, text=True)
+    if built.returncode != 0:
+        reason = (built.stderr.strip().splitlines() or ["no message"])[-1]
+        st.error(f"The demo database could not be built ({reason}). Run `python -m etl demo` to see why.",
+                 icon=":material/database:")
+        st.stop()
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),

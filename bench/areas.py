@@ -52,11 +52,12 @@ def thurrock_inputs():
             raise SystemExit(done.stderr)
     os.environ["WARDSCOPE_DB"] = str(db)
     import data_access as da
+    import services as sv
     from geo import indicators, proposals
 
     bng = da.ward_geometry_bng()
     residents = indicators.residents(da.population())
-    z = proposals.similarity_features(da.indicator_values(), list(bng["ward_code"]))
+    z = proposals.similarity_features(sv.indicator_values(), list(bng["ward_code"]))
     return bng, residents, z
 
 

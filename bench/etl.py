@@ -26,6 +26,7 @@ import pandas as pd
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import OUT, shared_data_available, thurrock_toml  # noqa: E402
+from demo import write_engagement  # noqa: E402
 from etl.build import build  # noqa: E402
 from etl.config import load_config  # noqa: E402
 from etl.postcodes import PostcodeDirectory, normalise, place_postcodes  # noqa: E402
@@ -54,11 +55,12 @@ def main() -> None:
     rows = []
     if not config.engagement.responses.exists():
         t = time.perf_counter()
-        build(config, args.out / "warmup.duckdb", quiet)  # generates the engagement files as a side effect
+        # generates the engagement files as a side effect
+        build(config, args.out / "warmup.duckdb", quiet, synthetic_engagement=write_engagement)
         rows.append(("generate synthetic responses + first build", time.perf_counter() - t))
     db = args.out / "thurrock-bench.duckdb"
     t = time.perf_counter()
-    build(config, db, quiet)
+    build(config, db, quiet, synthetic_engagement=write_engagement)
     etl_seconds = time.perf_counter() - t
     rows.append((f"ETL build, Thurrock + {args.responses:,} responses (distinct postcodes)", etl_seconds))
 

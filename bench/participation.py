@@ -10,9 +10,9 @@
      england   the all-England wards with 10,000,000 responses (bench/out/participation-england-10m.duckdb,
                built when absent by write_england_inputs + the ETL: real wards, postcodes and national
                census totals; ward populations and engagement synthetic, see its docstring).
-2. Error rate with no bias: `--null-seeds N` writes unbiased engagement (etl.synth.write_engagement,
+2. Error rate with no bias: `--null-seeds N` writes unbiased engagement (demo.write_engagement,
    planted=[]) for the demo borough's postcodes and population with seeds 0..N-1, aggregates each
-   in memory (no database build) and runs the heatmap's test (geo.participation.representation_matrix)
+   in memory (no database build) and runs the heatmap's test (geo.representation.representation_matrix)
    on every ward × dimension. Prints how often any group was flagged, against the stated 5%.
 """
 
@@ -71,8 +71,8 @@ def null_flags(seeds, postcodes, population, dimensions: list[str], folder: Path
     """Flag frequencies on unbiased synthetic engagement (see the module docstring)."""
     import pandas as pd
 
-    from etl.synth import write_engagement
-    from geo import participation as gp
+    from demo import write_engagement
+    from geo import representation as rp
     from geo.disclosure import DisclosurePolicy
 
     columns = {"age": "age_band", "sex": "sex", "ethnicity": "ethnicity", "disability": "disability"}
@@ -89,7 +89,7 @@ def null_flags(seeds, postcodes, population, dimensions: list[str], folder: Path
         responses = pd.read_csv(out / "responses.csv", dtype=str, keep_default_na=False)
         for dimension in dimensions:
             groups = _respondent_groups(responses, ward_of, columns[dimension], dimension)
-            matrix = gp.representation_matrix(population, groups, codes, dimension, policy)
+            matrix = rp.representation_matrix(population, groups, codes, dimension, policy)
             for (ward, group), flag in zip(zip(matrix["ward_code"], matrix["group"], strict=True),
                                            matrix["under_represented"], strict=True):
                 counts[(ward, dimension, group)] = counts.get((ward, dimension, group), 0) + int(flag)
@@ -107,7 +107,7 @@ def null_flags(seeds, postcodes, population, dimensions: list[str], folder: Path
 
 def groups_clearly_over(counts: dict[tuple, int], n_seeds: int, rate: float = 0.05, alpha: float = 0.05) -> list:
     """Groups whose false-flag rate is statistically clearly above `rate`: the one-sided exact binomial test of
-    "flagged in at most `rate` of seeds" for each group, Holm-adjusted across the groups (geo.ward_engagement.holm).
+    "flagged in at most `rate` of seeds" for each group, Holm-adjusted across the groups (geo.representation.holm).
 
     Why a test: each group's rate over N seeds is an estimate, and among hundreds of groups whose true rate is
     5% some will show 6–8% by chance alone, so "no observed rate above 5%" would fail a method that keeps its
@@ -115,7 +115,7 @@ def groups_clearly_over(counts: dict[tuple, int], n_seeds: int, rate: float = 0.
     import numpy as np
     from scipy import stats
 
-    from geo.ward_engagement import holm
+    from geo.representation import holm
 
     keys = sorted(counts)
     if not keys or not n_seeds:
@@ -242,25 +242,41 @@ def write_england_inputs(folder: Path, responses: int = ENGLAND_RESPONSES, seed:
     mix (seeded). Loaded through the ETL as ward-level tables (level = "ward"); engagement is generated
     by the ETL ([engagement.synthetic]) for every English postcode. For timing at England scale only.
     """
-    import geopandas as gpd
     import numpy as np
-    import pandas as pd
 
     from bench.common import SHARED_DATA
-    from etl.postcodes import PostcodeDirectory, place_postcodes
-    from vocabulary import CENSUS_AGE6, CENSUS_ETHNICITY_2011
 
     folder.mkdir(parents=True, exist_ok=True)
     national = SHARED_DATA / "national"
     wards_file = national / "england_wards_2013.geojson.gz"
+    codes, weight = _england_ward_weights(wards_file)
+    _write_england_tables(folder, national, codes, weight, np.random.default_rng(seed))
+    config = folder / "england.toml"
+    config.write_text(_england_toml(wards_file, seed, responses), encoding="utf-8")
+    return config
+
+
+def _england_ward_weights(wards_file: Path):
+    """Every English ward's code, and its share of England's postcodes (placed in wards as the ETL does)."""
+    import geopandas as gpd
+
+    from etl.postcodes import PostcodeDirectory, place_postcodes
+
     wards = gpd.read_file(f"/vsigzip/{wards_file}").to_crs("EPSG:27700")
     wards = wards.rename(columns={"WD13CD": "ward_code", "WD13NM": "ward_name"})
     wards["geometry"] = wards.geometry.make_valid()
     postcodes = PostcodeDirectory().in_district("E92000001", whole_country=True)
     placed = place_postcodes(postcodes, wards[["ward_code", "geometry"]])
     weight = placed["ward_code"].value_counts().reindex(wards["ward_code"], fill_value=0).to_numpy(dtype=float)
-    weight = weight / weight.sum()
-    rng = np.random.default_rng(seed)
+    return wards["ward_code"], weight / weight.sum()
+
+
+def _write_england_tables(folder: Path, national: Path, codes, weight, rng) -> None:
+    """age_by_ward.csv and ethnicity_by_ward.csv: England's totals shared by `weight`, each ward's mix drawn."""
+    import numpy as np
+    import pandas as pd
+
+    from vocabulary import CENSUS_AGE6, CENSUS_ETHNICITY_2011
 
     age = pd.read_csv(national / "census2021_age6_lsoa.csv.gz", dtype={"Lower layer Super Output Areas Code": str})
     age = age[age["Lower layer Super Output Areas Code"].str.startswith("E")]
@@ -271,11 +287,14 @@ def write_england_inputs(folder: Path, responses: int = ENGLAND_RESPONSES, seed:
     for dimension, (column, totals) in tables.items():
         ward_totals = np.round(weight * totals.sum())
         counts = _multinomial_rows(rng, ward_totals, totals / totals.sum())
-        long = pd.DataFrame(counts, index=wards["ward_code"], columns=list(totals.index)).stack()
+        long = pd.DataFrame(counts, index=codes, columns=list(totals.index)).stack()
         frame = long.rename("Observation").rename_axis(["electoral ward 2013 code", column]).reset_index()
         frame.to_csv(folder / f"{dimension}_by_ward.csv", index=False)
-    config = folder / "england.toml"
-    config.write_text(f"""[council]
+
+
+def _england_toml(wards_file: Path, seed: int, responses: int) -> str:
+    """The config loading the England tables, with engagement generated by the ETL ([engagement.synthetic])."""
+    return f"""[council]
 name = "England (all wards)"
 lad_code = "E92000001"
 
@@ -311,14 +330,13 @@ date = "2011-03-27"
 [engagement]
 activities = "engagement/activities.csv"
 responses = "engagement/responses.csv"
-source = "Synthetic engagement for every English postcode, generated by Wardscope (etl/synth.py)"
+source = "Synthetic engagement for every English postcode, generated by Wardscope (demo.write_engagement)"
 date = "2026-09-30"
 
 [engagement.synthetic]
 seed = {seed}
 responses = {responses}
-""", encoding="utf-8")
-    return config
+"""
 
 
 def _england_db(out: Path) -> tuple[Path | None, str]:

@@ -1,4 +1,4 @@
-"""Benchmark: the ward × group representation test (geo.participation.representation_matrix) for all of England.
+"""Benchmark: the ward × group representation test (geo.representation.representation_matrix) for all of England.
 
     python bench/representation.py [--wards 7681] [--sample 100] [--runs 3] [--seed 20260101]
 
@@ -9,8 +9,8 @@ counts below 10 and take the 'bounds' path), split over the groups in proportion
 Not stated share. No database, no real figures.
 
 Each row, one dimension:
-  old s  the per-ward path (ward_engagement.representation for each ward, which protects the whole
-         wards × groups table every time), timed on the first --sample wards and scaled to all wards;
+  old s  the per-ward path (geo.representation.ward_representation called for each ward, which protects
+         the whole wards × groups table every time), timed on the first --sample wards and scaled to all wards;
   new s  representation_matrix on all wards (median of --runs);
   same   whether the new rows equal the old ones on the sampled wards (to 1e-12, NaNs and flags alike).
 Prints a table; the last line is a one-line summary.
@@ -67,12 +67,12 @@ def synthetic_england(n_wards: int, seed: int):
 
 
 def per_ward(population, groups, codes, dimension, policy):
-    """The per-ward path representation_matrix took before (ward_engagement.representation for each ward)."""
+    """The per-ward path: geo.representation.ward_representation for each ward in turn."""
     import pandas as pd
 
-    from geo import ward_engagement as we
+    from geo import representation as rp
 
-    frames = [we.representation(population, groups, code, dimension, policy).query("kind == 'group'")
+    frames = [rp.ward_representation(population, groups, code, dimension, policy).query("kind == 'group'")
               .assign(ward_code=code) for code in codes]
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20260101)
     args = parser.parse_args(argv)
 
-    from geo import participation as gp
-    from geo import ward_engagement  # noqa: F401  (imported before timing: it loads scipy.stats)
+    from geo import representation as rp  # imported before timing: it loads scipy.stats
     from geo.disclosure import DisclosurePolicy
 
     policy = DisclosurePolicy()
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         times = []
         for _ in range(args.runs):
             t = time.perf_counter()
-            fast = gp.representation_matrix(population, grp, codes, dimension, policy)
+            fast = rp.representation_matrix(population, grp, codes, dimension, policy)
             times.append(time.perf_counter() - t)
         new = statistics.median(times)
         t = time.perf_counter()

@@ -5,7 +5,9 @@
     python -m etl profiles --db data/thurrock.duckdb --out profiles/ [--format html,pdf] [--ward CODE]
 
 `build` loads a council's real files described by a TOML config (docs/data-contract.md);
-`demo` generates a synthetic borough with etl/synth.py and loads it the same way.
+`demo` generates a synthetic borough with the demo package and loads it the same way.
+This is the one place that wires the loader (etl) and the demo generator (demo): a config
+with [engagement.synthetic] gets its engagement files from demo.write_engagement.
 Both write a new database file and publish it atomically: if anything fails, the
 database already at --db is left exactly as it was. `profiles` writes a one-page A4 profile
 of every ward (HTML and/or PDF), indicators.csv and index.html from a published database.
@@ -47,21 +49,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "profiles":
-        from etl.profiles import run
+        from services.exports import run
 
         return run(args.db, args.out, args.format, args.ward)
+    from demo import write_demo_borough, write_engagement
     from etl.build import build
     from etl.config import load_config
 
     try:
         if args.command == "build":
-            result = build(load_config(args.config), args.db)
+            result = build(load_config(args.config), args.db, synthetic_engagement=write_engagement)
         else:
-            from etl.synth import write_demo_borough
-
             inputs = args.inputs or args.db.resolve().parent / "demo-inputs"
             config_path = write_demo_borough(inputs, seed=args.seed, n_responses=args.responses)
-            result = build(load_config(config_path), args.db)
+            result = build(load_config(config_path), args.db, synthetic_engagement=write_engagement)
     except InputError as exc:
         print(f"Load failed, nothing was changed: {exc}", file=sys.stderr)
         return 2

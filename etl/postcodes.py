@@ -85,7 +85,10 @@ class PostcodeDirectory:
             raise InputError(self.file, "the postcode directory has no laua column to list a district's postcodes")
         wanted = table["laua"].str.startswith(lad_code[0]) if whole_country else table["laua"] == lad_code
         sub = table[wanted].dropna(subset=["easting", "northing"])
-        return sub[["postcode", "easting", "northing"]].drop_duplicates("postcode").reset_index(drop=True)
+        # In postcode order: the package's letters are read from a set, whose order follows Python's per-process
+        # string hashing, and synthetic engagement drawn from these rows must be the same for the same seed.
+        return (sub[["postcode", "easting", "northing"]].drop_duplicates("postcode")
+                .sort_values("postcode", kind="stable").reset_index(drop=True))
 
 
 def place_postcodes(located: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -29,15 +29,12 @@ the area's dissolved boundary in EPSG:27700: 1 for a circle, near 0 for a long t
 ragged shape. Area boundaries are dissolved (shapely union) from the full-resolution
 ward boundaries, so neighbouring areas share their edges exactly and leave no slivers.
 
-The ward → area lookup CSV has the columns ward_code, ward_name, area (UTF-8, "\n" line
-ends, wards in the order given); `lookup_from_csv` reads what `lookup_to_csv` writes, and
-writing it back gives the same text byte for byte.
+The ward → area lookup CSV and the GeoJSON export are in geo.areas_lookup; comparing two schemes
+and the make-up of areas in geo.areas_compare.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import warnings
 
@@ -47,7 +44,7 @@ import pandas as pd
 import shapely
 from libpysal.weights import Queen, Rook, W
 
-from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, safe_rate
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, safe_rate
 
 ALL_AREAS = "All areas"
 NO_AREA = "(no area)"
@@ -260,14 +257,9 @@ def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: 
         hidden = bool(counts[wards_in].isna().any())
         rows.append({"area": name, "wards": len(wards_in), "residents": pop[wards_in].sum(),
                      "contiguous": n_comp == 1, "components": n_comp,
-                     "responses": np.nan if hidden else float(counts[wards_in].sum())})
+                     "responses": 0.0 if hidden else float(counts[wards_in].sum()), "ward_hidden": hidden})
     out = pd.DataFrame(rows).set_index("area")
-    out["responses"] = out["responses"].where(~((out["responses"] > 0) & (out["responses"] < policy.threshold)))
-    hidden = out["responses"].isna()
-    if hidden.sum() == 1 and len(out) > 1:
-        shown = out.loc[~hidden, "responses"]
-        smallest = shown.index[np.lexsort((shown.to_numpy(), shown.to_numpy() == 0))[0]]
-        out.loc[smallest, "responses"] = np.nan
+    out["responses"] = _protected_area_counts(out["responses"], out.pop("ward_hidden"), policy)
     mean = out.loc[out.index != NO_AREA, "residents"].mean()
     out["deviation_pct"] = (out["residents"] - mean) / mean * 100 if mean else np.nan
     out.loc[out.index == NO_AREA, "deviation_pct"] = np.nan
@@ -281,19 +273,19 @@ def area_summary(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: 
                               "responses", "responses_per_1000"]]
 
 
-def area_table(summary: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """area_summary as strings for the screen."""
-    return pd.DataFrame({
-        "Area": summary["area"],
-        "Wards": summary["wards"].astype(int).astype(str),
-        "Residents": summary["residents"].map(lambda v: f"{v:,.0f}"),
-        "Deviation from mean area population (%)": summary["deviation_pct"].map(
-            lambda v: "" if pd.isna(v) else f"{v:+.1f}%"),
-        "Contiguous": summary["contiguous"].map(lambda v: "" if pd.isna(v) else ("yes" if v else "no")),
-        "Responses": summary["responses"].map(lambda v: format_count(v, policy)),
-        "Responses per 1,000 residents": summary["responses_per_1000"].map(
-            lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}"),
-    })
+def _protected_area_counts(responses: pd.Series, ward_hidden: pd.Series, policy: DisclosurePolicy) -> np.ndarray:
+    """The areas' responses protected as one equation with their total (geo.disclosure.protect_counts).
+
+    An area with a ward hidden on the ward table starts hidden (its value is taken as 0: it is never
+    shown, and the equation's total is then the sum of the areas that can be shown, so the total is never
+    the cell picked to hide). Secondary suppression then hides one more area when exactly one is hidden.
+    The total itself is the ward table's, shown or not there; it is not taken from here. Keyed by position
+    (in area-name order), so no area's name can meet the 'Total' row.
+    """
+    keys = [f"{i:09d}" for i in range(len(responses))]
+    protected = protect_counts(pd.Series(responses.to_numpy(dtype=float), index=keys), policy, total=True,
+                               hidden=pd.Series(ward_hidden.to_numpy(dtype=bool), index=keys))
+    return protected[keys].to_numpy()
 
 
 def assets_by_ward(assets: pd.DataFrame, wards: pd.DataFrame, residents: pd.Series,
@@ -393,7 +385,7 @@ def dissolve(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataF
 
 def area_outlines(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The dissolved areas keyed like wards (ward_code = ward_name = area name, EPSG:27700), so the ward map
-    builders and geo.report.ward_map_png draw an area among the scheme's other areas."""
+    builders and render.ward_map.ward_map_png draw an area among the scheme's other areas."""
     shapes = dissolve(assignment, wards_bng)
     return shapes.assign(ward_code=shapes["area"], ward_name=shapes["area"])[["ward_code", "ward_name", "geometry"]]
 
@@ -453,113 +445,3 @@ def scheme_problems(check: pd.DataFrame, names: dict[str, str] | None = None, to
             out.append(f"{row.area} has {row.residents:,.0f} residents, {abs(row.deviation_pct):.1f}% {side} the "
                        f"mean area: outside the ±{tolerance_pct:g}% range.")
     return out
-
-
-# --- import and export ------------------------------------------------------------------------
-
-LOOKUP_COLUMNS = ["ward_code", "ward_name", "area"]
-
-
-def lookup_to_csv(assignment: pd.Series, wards: pd.DataFrame) -> str:
-    """The ward → area lookup as CSV text: ward_code, ward_name, area, one row per ward in `wards` order."""
-    codes = list(wards["ward_code"])
-    areas = clean_assignment(assignment, codes)
-    frame = pd.DataFrame({"ward_code": codes, "ward_name": list(wards["ward_name"]), "area": list(areas)})
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
-
-
-def lookup_from_csv(text: str | bytes, ward_codes: list[str]) -> pd.Series:
-    """Read a ward → area lookup CSV (ward_code and area columns needed; others ignored).
-
-    Raises ValueError naming the line for an unknown or repeated ward code or a blank area, and naming
-    any ward left out. Returns ward_code → area in the file's row order.
-    """
-    if isinstance(text, bytes):
-        text = text.decode("utf-8-sig")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = {"ward_code", "area"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"the lookup needs the column(s) {', '.join(sorted(missing))}")
-    known, seen = set(ward_codes), set()
-    for i, (code, area) in enumerate(zip(frame["ward_code"], frame["area"], strict=True), start=2):
-        if code not in known:
-            raise ValueError(f"line {i}: ward code {code!r} is not a ward of this council")
-        if code in seen:
-            raise ValueError(f"line {i}: ward code {code!r} appears twice")
-        if not area.strip():
-            raise ValueError(f"line {i}: ward {code} has no area")
-        seen.add(code)
-    left = [c for c in ward_codes if c not in seen]
-    if left:
-        raise ValueError(f"{len(left)} ward(s) missing from the lookup: {', '.join(left[:5])}")
-    return pd.Series(list(frame["area"]), index=list(frame["ward_code"]), name="area").rename_axis("ward_code")
-
-
-def areas_geojson(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.Series | None = None) -> str:
-    """Dissolved areas as GeoJSON (WGS84, as the format requires): area, wards, residents per feature."""
-    dissolved = dissolve(assignment, wards_bng)
-    if residents is not None:
-        frame = _measured(wards_bng).set_index("ward_code")
-        areas = clean_assignment(assignment, list(frame.index))
-        pop = residents.reindex(list(frame.index)).fillna(0.0).groupby(areas).sum()
-        dissolved["residents"] = dissolved["area"].map(pop).round().astype(int)
-    return json.dumps(json.loads(dissolved.to_crs("EPSG:4326").to_json(drop_id=True)))
-
-
-# --- comparing schemes and area make-up ----------------------------------------------------------
-
-def moved_wards(first: pd.Series, second: pd.Series, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Wards whose area differs between two schemes: Ward, area in the first, area in the second."""
-    names = names or {}
-    codes = sorted(set(first.index) | set(second.index), key=lambda c: (names.get(c, c), c))
-    a, b = clean_assignment(first, codes), clean_assignment(second, codes)
-    moved = [c for c in codes if a[c] != b[c]]
-    return pd.DataFrame({"Ward": [names.get(c, c) for c in moved], "First scheme": [a[c] for c in moved],
-                         "Second scheme": [b[c] for c in moved]})
-
-
-def scheme_figures(check: pd.DataFrame) -> dict:
-    """Headline figures of a scheme from check_scheme: areas, largest deviation, areas not contiguous or out of
-    range, mean compactness."""
-    named = check[check["area"] != NO_AREA]
-    largest = round(float(named["deviation_pct"].abs().max()), 1) if len(named) else float("nan")
-    return {"Areas": len(named), "Largest deviation from the mean (%)": largest,
-            "Areas not contiguous": int((~named["contiguous"]).sum()),
-            "Areas out of range": int((~named["within_tolerance"]).sum()),
-            "Mean compactness (Polsby–Popper)": round(float(named["compactness"].mean()), 3) if len(named) else
-            float("nan"),
-            "Wards with no area": int(check.loc[check["area"] == NO_AREA, "wards"].sum())}
-
-
-def compare_figures(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """scheme_figures of two check_scheme tables side by side, with the change."""
-    a, b = scheme_figures(first), scheme_figures(second)
-    return pd.DataFrame({"Figure": list(a), "First scheme": list(a.values()), "Second scheme": list(b.values()),
-                         "Change": [b[k] - a[k] for k in a]})
-
-
-def area_mix(assignment: pd.Series, values: pd.DataFrame, residents: pd.Series, assets: pd.DataFrame,
-             keys: tuple[str, ...] = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_mean_rank",
-                                      "pct_lsoas_most_deprived")) -> pd.DataFrame:
-    """Per area: resident-weighted means of ward indicators (from da.indicator_values()) and community assets
-    (places, not people). An area's rate is the mean of its wards' rates weighted by residents."""
-    codes = list(assignment.index)
-    areas = clean_assignment(assignment, codes)
-    pop = residents.reindex(codes).fillna(0.0).astype(float)
-    vals = values.reindex(index=codes, columns=list(keys)).astype(float)
-    rows = {}
-    for name, members in areas.groupby(areas, sort=True):
-        idx = list(members.index)
-        w = pop[idx]
-        row = {}
-        for key in keys:
-            v = vals.loc[idx, key]
-            ok = v.notna() & (w > 0)
-            row[key] = float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan")
-        row["assets"] = int(assets["ward_code"].isin(idx).sum())
-        row["assets_per_1000"] = row["assets"] / w.sum() * 1000 if w.sum() > 0 else float("nan")
-        rows[name] = row
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("area").reset_index()

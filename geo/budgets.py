@@ -129,17 +129,3 @@ def allocate(total_pence: int, assignment: pd.Series, residents: pd.Series, imd_
                                                              weights(members, formula, blend)).to_numpy()
     ward["pence"] = ward["pence"].astype("int64")
     return area.rename_axis("area").reset_index(), ward.reset_index()
-
-
-def allocation_table(frame: pd.DataFrame, label: str, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """allocate's areas or wards for the screen and CSV: name, residents, need, amount (£), per resident."""
-    names = names or {}
-    first = frame[label].map(lambda v: names.get(v, v))
-    return pd.DataFrame({
-        "Area" if label == "area" else "Ward": first,
-        **({"Area": frame["area"]} if label != "area" else {}),
-        "Residents": frame["residents"].round().astype(int),
-        "Need (0–1)": frame["need"].round(3),
-        "Allocation (£)": (frame["pence"] / 100).map(lambda v: f"{v:.2f}"),
-        "Per resident (£)": (frame["pence"] / 100 / frame["residents"].where(frame["residents"] > 0)).round(2),
-    })

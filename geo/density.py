@@ -73,10 +73,3 @@ def within(cells: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame
 def for_map(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Shown hexagons reprojected to WGS84 for display only, keyed like wards for the map builders."""
     return cells.to_crs("EPSG:4326").assign(ward_code=cells["cell"], People=cells["respondents"])
-
-
-def cell_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """The table beside the density map: hexagons by people taking part, largest first."""
-    table = cells[["cell", "respondents"]].sort_values("respondents", ascending=False)
-    return pd.DataFrame({"Hexagon (q, r)": table["cell"],
-                         "People taking part": table["respondents"].map("{:,.0f}".format)})

@@ -18,6 +18,7 @@ reader which hidden cell is the small one.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,8 +95,13 @@ class ProtectedTable:
 
 
 def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, row_totals: bool = True,
-                  column_totals: bool = True) -> ProtectedTable:
-    """Protect a table of counts (rows × columns) with optional total column and row."""
+                  column_totals: bool = True, hidden: pd.DataFrame | None = None) -> ProtectedTable:
+    """Protect a table of counts (rows × columns) with optional total column and row.
+
+    hidden: cells (same shape and labels as counts) already hidden elsewhere — e.g. a sum of counts
+    one of which another table hides — which are hidden here too and count as hidden in the equations;
+    their value in `counts` only has to be a whole number (it is never shown).
+    """
     values = counts.astype(float).fillna(0.0)
     if (values.to_numpy() % 1 != 0).any():
         raise ValueError("disclosure control expects whole counts")
@@ -116,7 +122,11 @@ def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLIC
         equations += [index[r, :] for r in range(n_rows)]
     if column_totals:
         equations += [index[:, c] for c in range(n_cols)]
-    hidden = _secondary(flat, _primary(flat, policy), equations).reshape(n_rows, n_cols)
+    first = _primary(flat, policy)
+    if hidden is not None:
+        given = hidden.reindex(index=table.index, columns=table.columns, fill_value=False)
+        first |= given.fillna(False).to_numpy(dtype=bool).ravel()
+    hidden = _secondary(flat, first, equations).reshape(n_rows, n_cols)
     hidden_frame = pd.DataFrame(hidden, index=table.index, columns=table.columns)
     rows = list(original_rows) + ([TOTAL] if column_totals else [])
     cols = list(original_cols) + ([TOTAL] if row_totals else [])
@@ -128,13 +138,35 @@ def _label_key(labels: pd.Index) -> pd.Index:
     return pd.Index([str(v) for v in labels])
 
 
-def protect_counts(counts: pd.Series, policy: DisclosurePolicy = DEFAULT_POLICY, total: bool = True) -> pd.Series:
+def protect_counts(counts: pd.Series, policy: DisclosurePolicy = DEFAULT_POLICY, total: bool = True,
+                   hidden: pd.Series | None = None) -> pd.Series:
     """Protect a single list of counts (e.g. respondents per ward) that may be shown with its total.
 
     Returns floats, NaN where hidden; when `total` is True the result ends with a "Total" entry.
+    hidden: entries already hidden elsewhere (see `protect_table`).
     """
-    table = protect_table(counts.to_frame("n"), policy, row_totals=False, column_totals=total)
+    given = None if hidden is None else hidden.to_frame("n")
+    table = protect_table(counts.to_frame("n"), policy, row_totals=False, column_totals=total, hidden=given)
     return table.values["n"]
+
+
+def protect_long(long: pd.DataFrame, column: str, value: str, policy: DisclosurePolicy = DEFAULT_POLICY,
+                 row_totals: bool = True, keys: list | None = None, index: str = "ward_code") -> pd.DataFrame:
+    """The whole `index` × `column` table of `value` from long rows, protected: one row per `index` value, then 'Total'.
+
+    Floats, NaN where hidden; repeated keys are summed, missing keys count 0 (`keys` fixes the columns);
+    with row_totals each row ends with its 'Total' (sum over the columns). With no row at all, the table
+    is just the 'Total' row, all 0. A ward's figures are one row of such a table, protected whole, so
+    that no hidden cell can be recovered as "borough total minus the other wards".
+    """
+    grid = long.pivot_table(index=index, columns=column, values=value, aggfunc="sum", fill_value=0)
+    if keys is not None:
+        grid = grid.reindex(columns=keys, fill_value=0)
+    grid.columns = grid.columns.astype(object)
+    if grid.empty:
+        cols = list(grid.columns) + ([TOTAL] if row_totals else [])
+        return pd.DataFrame([[0.0] * len(cols)], index=[TOTAL], columns=cols)
+    return protect_table(grid, policy, row_totals=row_totals, column_totals=True).values
 
 
 def safe_rate(count: pd.Series, base: pd.Series, per: float = 1.0,
@@ -153,6 +185,24 @@ def safe_rate(count: pd.Series, base: pd.Series, per: float = 1.0,
 def format_count(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
     """One protected count as text: NaN (hidden) → "hidden"."""
     return policy.label if pd.isna(value) else f"{value:,.0f}"
+
+
+def protect_single(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """One stand-alone count (e.g. responses not placed in a ward) as text, "hidden" when 1–9."""
+    return policy.label if 0 < float(value) < policy.threshold else format_count(float(value), policy)
+
+
+def protect_note(note: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """A load note about responses or respondents with any count below the threshold shown as "fewer than 10"
+    (a number in a sentence that is below the threshold: no table to protect it by, so it is simply not given)."""
+    if not re.search(r"respon", note, flags=re.IGNORECASE):
+        return note
+
+    def _mask(match: re.Match) -> str:
+        value = int(match.group(0).replace(",", ""))
+        return f"fewer than {policy.threshold}" if 0 < value < policy.threshold else match.group(0)
+
+    return re.sub(r"(?<![\w.])\d[\d,]*(?![\w.])", _mask, note)
 
 
 def no_small_counts(values: pd.Series | pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> bool:

@@ -77,14 +77,3 @@ def local_moran(values: pd.Series, geometry_bng: gpd.GeoDataFrame, permutations:
     out["quadrant"] = out["quadrant"].astype(int)
     out["significant"] = out["significant"].astype(bool)
     return out.reset_index(drop=True)
-
-
-def cold_spot_table(result: pd.DataFrame, ward_names: dict[str, str]) -> pd.DataFrame:
-    """local_moran as strings, significant wards first."""
-    r = result.sort_values(["significant", "p_sim"], ascending=[False, True], kind="stable")
-    return pd.DataFrame({
-        "Ward": r["ward_code"].map(lambda c: ward_names.get(c, c)),
-        "Cluster": r["label"],
-        "Local Moran's I": r["local_i"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-        "Pseudo p (999 permutations)": r["p_sim"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
-    }).reset_index(drop=True)

@@ -75,6 +75,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "engagement", True),
 )
 BY_KEY = {i.key: i for i in INDICATORS}
+#: The documented set of indicators used to find similar wards (profile) and to group similar wards (proposals).
+SIMILARITY_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS if i.similarity)
 
 
 def _share(population: pd.DataFrame, dimension: str, categories: list[str] | None = None,

@@ -128,7 +128,7 @@ def similar_wards(values: pd.DataFrame, code: str, n: int = SIMILAR_WARDS) -> pd
     Indicators are standardised across the borough's wards so each counts equally; an
     indicator missing for any ward is left out. Distance 0 = identical on every indicator.
     """
-    keys = [i.key for i in indicators.INDICATORS if i.similarity and i.key in values]
+    keys = [k for k in indicators.SIMILARITY_KEYS if k in values]
     wards = values.drop(index=[indicators.BOROUGH, indicators.ENGLAND], errors="ignore")[keys].dropna(axis=1)
     if wards.empty or code not in wards.index or len(wards) < 2:
         return pd.DataFrame(columns=["ward_code", "distance"])

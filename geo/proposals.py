@@ -55,9 +55,8 @@ import numpy as np
 import pandas as pd
 
 from geo import areas as ga
+from geo.indicators import SIMILARITY_KEYS
 
-SIMILARITY_KEYS = ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_mean_rank",
-                   "pct_lsoas_most_deprived")
 DEFAULT_K = 6
 DEFAULT_TOLERANCE = 10.0
 #: How many alternative schemes propose() looks for by default.
@@ -99,7 +98,7 @@ def standardise(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def similarity_features(values: pd.DataFrame, ward_codes: list[str], keys=SIMILARITY_KEYS) -> pd.DataFrame:
-    """The chosen indicators per ward from da.indicator_values() (rows: codes, columns: keys), standardised."""
+    """The chosen indicators per ward from sv.indicator_values() (rows: codes, columns: keys), standardised."""
     return standardise(values.reindex(index=ward_codes, columns=list(keys)))
 
 
@@ -287,6 +286,126 @@ def evaluate(assignment: pd.Series, wards_bng: gpd.GeoDataFrame, residents: pd.S
     return score, parts
 
 
+def _neighbour_graph(codes, pop: pd.Series, neighbours: dict) -> nx.Graph:
+    """The wards as a networkx graph for gerrychain: nodes in `codes` order carrying population and ward code,
+    an edge for each pair of neighbours (the order of nodes and edges fixes what a seed draws)."""
+    graph = nx.Graph()
+    graph.add_nodes_from((c, {"population": float(pop[c]), "code": c}) for c in codes)
+    graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
+    return graph
+
+
+def _population_range(pop: pd.Series, n_areas: int, tolerance_pct: float) -> tuple[float, float]:
+    """The population range [lo, hi]: the mean area (all residents ÷ n areas) ± tolerance %."""
+    mean = pop.sum() / n_areas
+    return mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
+
+
+def _in_range(labels: dict[str, int], pop: pd.Series, lo: float, hi: float) -> bool:
+    """Whether every area of `labels` has its residents within [lo, hi]."""
+    return bool(pop.groupby(pd.Series(labels).reindex(pop.index)).sum().between(lo, hi).all())
+
+
+@dataclass
+class _Map:
+    """What propose() works on, built once: wards (indexed by code, measured), residents and standardised
+    indicators in ward order, the crossings joining a map in parts, contiguity weights, neighbour lists in a
+    fixed order, the neighbour graph for gerrychain, the number of areas and the population range."""
+
+    frame: gpd.GeoDataFrame
+    pop: pd.Series
+    z: pd.DataFrame
+    links: pd.DataFrame
+    w: object
+    neighbours: dict
+    graph: nx.Graph
+    k: int
+    lo: float
+    hi: float
+
+    @classmethod
+    def of(cls, wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.DataFrame, k: int,
+           tolerance_pct: float) -> _Map:
+        frame = ga._measured(wards_bng).set_index("ward_code")
+        codes = list(frame.index)
+        k = max(1, min(int(k), len(codes)))
+        pop = residents.reindex(codes).fillna(0.0).astype(float)
+        links = ga.crossings(frame)
+        w = ga.contiguity(frame, links=links)
+        neighbours = {c: list(n) for c, n in w.neighbors.items()}
+        lo, hi = _population_range(pop, k, tolerance_pct)
+        return cls(frame, pop, features.reindex(codes).fillna(0.0), links, w, neighbours,
+                   _neighbour_graph(codes, pop, neighbours), k, lo, hi)
+
+    @property
+    def large(self) -> bool:
+        """More wards than AZP is run on (AZP_MAX_WARDS): SKATER only, and fewer ReCom steps per start."""
+        return len(self.frame) > AZP_MAX_WARDS
+
+
+class _Shortlist:
+    """The valid proposals found so far, each scheme once (schemes equal up to area names count as one)."""
+
+    def __init__(self, m: _Map, wards_bng: gpd.GeoDataFrame, tolerance_pct: float, wanted: int) -> None:
+        self.m, self.wards_bng, self.tolerance_pct, self.wanted = m, wards_bng, tolerance_pct, wanted
+        self.found: list[Proposal] = []
+        self.seen: set = set()
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= self.wanted
+
+    def add(self, labels: dict[str, int], how: str) -> None:
+        """Name the areas of `labels`, score the scheme (evaluate) and keep it when new and valid."""
+        m = self.m
+        assignment = _renumber(labels, m.frame)
+        key = frozenset(frozenset(g.index) for _, g in assignment.groupby(assignment))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        score, parts = evaluate(assignment, self.wards_bng, m.pop, m.z, self.tolerance_pct, m.links, m.w)
+        parts["crossings"] = [(a, b, d) for a, b, d in m.links.itertuples(index=False)
+                              if assignment[a] == assignment[b]]
+        proposal = Proposal("", how, assignment, score, parts)
+        if proposal.valid:
+            self.found.append(proposal)
+
+
+def _similarity_led(m: _Map, shortlist: _Shortlist, seed: int) -> None:
+    """Step 1 and 2 of the module docstring: SKATER, then AZP with seeds seed, seed+1, … (none on a large
+    map), each start repaired by local moves or, when they are not enough, balanced by ReCom steps."""
+    runs = [("SKATER", "skater", seed)] + [(f"AZP (seed {s})", "azp", s)
+                                           for s in range(seed, seed + max(shortlist.wanted, 4) + 2)
+                                           if not m.large]
+    for label, method, s in runs:
+        if shortlist.full:
+            break
+        try:
+            labels = _regions(method, m.frame, m.w, m.z, m.k, s)
+        except Exception:  # noqa: BLE001, S112 - a method that fails on this map is skipped, the others still run
+            continue
+        if len(set(labels.values())) != m.k:
+            continue
+        fixed = repair(labels, m.neighbours, m.pop, m.z, m.lo, m.hi)
+        if _in_range(fixed, m.pop, m.lo, m.hi):
+            shortlist.add(fixed, label + " + local moves")
+        else:
+            steps = BALANCE_STEPS["large" if m.large else "small"]
+            for plan in _recom_balance(fixed, m.graph, m.pop, m.lo, m.hi, s, max_steps=steps):
+                shortlist.add(plan, label + " + ReCom")
+
+
+def _more_from_the_best(m: _Map, shortlist: _Shortlist, seed: int) -> None:
+    """Step 3's ensemble: further valid plans along a ReCom chain from the best proposal so far."""
+    best = min(shortlist.found, key=lambda p: p.score)
+    numbers = {a: i for i, a in enumerate(sorted(best.assignment.unique()))}
+    start = {c: numbers[a] for c, a in best.assignment.items()}
+    for plan in _recom_balance(start, m.graph, m.pop, m.lo, m.hi, seed, extra=3 * shortlist.wanted)[1:]:
+        if shortlist.full:
+            break
+        shortlist.add(plan, best.method + ", then ReCom steps")
+
+
 def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.DataFrame, k: int = DEFAULT_K,
             tolerance_pct: float = DEFAULT_TOLERANCE, alternatives: int = ALTERNATIVES,
             seed: int = 0) -> list[Proposal]:
@@ -301,74 +420,22 @@ def propose(wards_bng: gpd.GeoDataFrame, residents: pd.Series, features: pd.Data
     A map in separate parts (an estuary, an island) is joined at its nearest wards first
     (geo.areas.crossings); the links used are in each proposal's parts["crossings"].
     """
-    frame = ga._measured(wards_bng).set_index("ward_code")
-    codes = list(frame.index)
-    k = max(1, min(int(k), len(codes)))
-    pop = residents.reindex(codes).fillna(0.0).astype(float)
-    z = features.reindex(codes).fillna(0.0)
-    links = ga.crossings(frame)
-    w = ga.contiguity(frame, links=links)
-    neighbours = {c: list(n) for c, n in w.neighbors.items()}
-    graph = nx.Graph()
-    for c in codes:
-        graph.add_node(c, population=float(pop[c]), code=c)
-    graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
-    mean = pop.sum() / k
-    lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
-
-    runs = [("SKATER", "skater", seed)] + [(f"AZP (seed {s})", "azp", s)
-                                           for s in range(seed, seed + max(alternatives, 4) + 2)
-                                           if len(codes) <= AZP_MAX_WARDS]
-    found: list[Proposal] = []
-    seen: set = set()
-
-    def add(labels: dict[str, int], how: str) -> None:
-        assignment = _renumber(labels, frame)
-        key = frozenset(frozenset(g.index) for _, g in assignment.groupby(assignment))
-        if key in seen:
-            return
-        seen.add(key)
-        score, parts = evaluate(assignment, wards_bng, pop, z, tolerance_pct, links, w)
-        parts["crossings"] = [(a, b, d) for a, b, d in links.itertuples(index=False) if assignment[a] == assignment[b]]
-        proposal = Proposal("", how, assignment, score, parts)
-        if proposal.valid:
-            found.append(proposal)
-
-    for label, method, s in runs:
-        if len(found) >= alternatives:
-            break
-        try:
-            labels = _regions(method, frame, w, z, k, s)
-        except Exception:  # noqa: BLE001, S112 - a method that fails on this map is skipped, the others still run
-            continue
-        if len(set(labels.values())) != k:
-            continue
-        fixed = repair(labels, neighbours, pop, z, lo, hi)
-        if pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
-            add(fixed, label + " + local moves")
-        else:
-            steps = BALANCE_STEPS["small" if len(codes) <= AZP_MAX_WARDS else "large"]
-            for plan in _recom_balance(fixed, graph, pop, lo, hi, s, max_steps=steps):
-                add(plan, label + " + ReCom")
-    if not found:  # no similarity-led start could be balanced: a balanced start cut from spanning trees
-        seeded = _tree_seed(graph, k, lo, hi, seed)
+    m = _Map.of(wards_bng, residents, features, k, tolerance_pct)
+    shortlist = _Shortlist(m, wards_bng, tolerance_pct, alternatives)
+    _similarity_led(m, shortlist, seed)
+    if not shortlist.found:  # no similarity-led start could be balanced: a balanced start cut from spanning trees
+        seeded = _tree_seed(m.graph, m.k, m.lo, m.hi, seed)
         if seeded is not None:
-            add(seeded, "ReCom spanning-tree partition")
-    if found and len(found) < alternatives:  # more valid plans along a ReCom chain from the best
-        best = min(found, key=lambda p: p.score)
-        numbers = {a: i for i, a in enumerate(sorted(best.assignment.unique()))}
-        start = {c: numbers[a] for c, a in best.assignment.items()}
-        for plan in _recom_balance(start, graph, pop, lo, hi, seed, extra=3 * alternatives)[1:]:
-            if len(found) >= alternatives:
-                break
-            add(plan, best.method + ", then ReCom steps")
+            shortlist.add(seeded, "ReCom spanning-tree partition")
+    if shortlist.found and not shortlist.full:
+        _more_from_the_best(m, shortlist, seed)
     for s in range(seed + 1, seed + 1 + 2 * alternatives):  # still short: more balanced spanning-tree starts
-        if len(found) >= alternatives:
+        if shortlist.full:
             break
-        seeded = _tree_seed(graph, k, lo, hi, s)
+        seeded = _tree_seed(m.graph, m.k, m.lo, m.hi, s)
         if seeded is not None:
-            add(seeded, "ReCom spanning-tree partition")
-    found.sort(key=lambda p: p.score)
+            shortlist.add(seeded, "ReCom spanning-tree partition")
+    found = sorted(shortlist.found, key=lambda p: p.score)
     for i, p in enumerate(found):
         p.name = f"Proposal {chr(ord('A') + i)}"
     return found
@@ -395,16 +462,12 @@ def balanced_start(wards_bng: gpd.GeoDataFrame, residents: pd.Series, n_areas: i
     start = ga.starting_areas(wards_bng, n_areas, residents, links)
     neighbours = {c: list(n) for c, n in ga.contiguity(frame, links=links).neighbors.items()}
     pop = residents.reindex(start.index).fillna(0.0).astype(float)
-    mean = pop.sum() / max(1, start.nunique())
     z = pd.DataFrame({"none": 0.0}, index=start.index)
-    lo, hi = mean * (1 - tolerance_pct / 100), mean * (1 + tolerance_pct / 100)
+    lo, hi = _population_range(pop, max(1, start.nunique()), tolerance_pct)
     numbers = {a: i for i, a in enumerate(sorted(start.unique()))}
     fixed = repair({c: numbers[a] for c, a in start.items()}, neighbours, pop, z, lo, hi)
-    if not pop.groupby(pd.Series(fixed).reindex(pop.index)).sum().between(lo, hi).all():
-        graph = nx.Graph()
-        graph.add_nodes_from((c, {"population": float(pop[c]), "code": c}) for c in start.index)
-        graph.add_edges_from((a, b) for a, ns in neighbours.items() for b in ns)
-        plans = _recom_balance(fixed, graph, pop, lo, hi, 0)
+    if not _in_range(fixed, pop, lo, hi):
+        plans = _recom_balance(fixed, _neighbour_graph(start.index, pop, neighbours), pop, lo, hi, 0)
         fixed = plans[0] if plans else fixed
     return _renumber(fixed, frame).reindex(start.index)
 

@@ -1,4 +1,4 @@
-"""Themed groups, the scrutiny report and outreach targets, as plain DataFrames and text.
+"""Themed groups, channel mix by group and outreach targets: the scrutiny report's analysis, as plain DataFrames.
 
 Themed groups. A themed group is one demographic dimension and some of its census categories
 (e.g. age 16-24; ethnicity Black African + Black Caribbean; disability Disabled). Its count in a
@@ -23,14 +23,11 @@ then the practical chance of outreach. The nearest asset is named.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count, protect_table, safe_rate
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, protect_table, safe_rate
 from vocabulary import NOT_STATED
 
 KIND = "themed_group"
@@ -98,20 +95,6 @@ def group_by_quarter(population: pd.DataFrame, quarterly: pd.DataFrame, definiti
     return out.sort_values("quarter").reset_index(drop=True)
 
 
-def group_table(frame: pd.DataFrame, label: str, names: dict[str, str] | None = None,
-                policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """group_by_ward / group_by_quarter as strings."""
-    first = frame[label] if names is None else \
-        frame[label].map(lambda c: "All wards" if c == TOTAL else names.get(c, c))
-    out = pd.DataFrame({"Ward" if names is not None else "Quarter": first})
-    if "residents" in frame:
-        out["Residents in the group"] = frame["residents"].map(lambda v: f"{v:,.0f}")
-    out["People taking part"] = frame["respondents"].map(lambda v: format_count(v, policy))
-    out["People per 1,000 residents in the group"] = frame["per_1000"].map(
-        lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}")
-    return out.reset_index(drop=True)
-
-
 # --- channel mix by group (digital exclusion) ------------------------------------------------
 
 def channel_mix_by_group(channels: pd.DataFrame, groups_total: pd.DataFrame, categories: list[str],
@@ -130,8 +113,6 @@ def channel_mix_by_group(channels: pd.DataFrame, groups_total: pd.DataFrame, cat
     values = protect_table(grid, policy, row_totals=False, column_totals=True).values
     people = groups_total.assign(category=groups_total["category"].fillna(NOT_STATED)).groupby("category")[
         "respondents"].sum().reindex(values.index.drop(TOTAL), fill_value=0)
-    from geo.disclosure import protect_counts
-
     base = protect_counts(people.astype(float), policy, total=True)
     rows = []
     for cat in values.index:
@@ -141,13 +122,6 @@ def channel_mix_by_group(channels: pd.DataFrame, groups_total: pd.DataFrame, cat
     out = pd.DataFrame(rows)
     out["share"] = safe_rate(out["respondents"], out["people"], 100, policy).to_numpy()
     return out
-
-
-def channel_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
-    """channel_mix_by_group as a groups × channels table of '% of the group's people'."""
-    wide = mix.pivot(index="group", columns="channel", values="share")
-    wide = wide.reindex([g for g in dict.fromkeys(mix["group"])])
-    return wide.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%").reset_index().rename(columns={"group": "Group"})
 
 
 # --- outreach targets ------------------------------------------------------------------------
@@ -189,64 +163,3 @@ def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards
                         "score": score.to_numpy(), "nearest_asset": nearest.to_numpy(),
                         "asset_distance_m": dist.to_numpy()})
     return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-
-
-# --- the scrutiny report ---------------------------------------------------------------------
-
-def report_html(title: str, sections: list[tuple[str, str, pd.DataFrame]], about: Sequence[str] = (),
-                footer: Sequence[str] = ()) -> str:
-    """A printable HTML report: each section a heading, a sentence and a table of strings.
-
-    Tables must already be disclosure-protected strings (the page passes the *_table outputs). about: lines
-    under the title (council, when the data were built, a synthetic-data notice); footer: sources, dates and
-    the licence attribution, so a printed copy says where its figures come from. Sized for A4 landscape.
-    """
-    parts = [f"<h1>{html.escape(title)}</h1>"]
-    parts += [f"<p class='about'>{html.escape(line)}</p>" for line in about]
-    for heading, text, table in sections:
-        parts.append(f"<h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>")
-        parts.append(table.to_html(index=False, escape=True, border=0) if len(table) else "<p>None.</p>")
-    if footer:
-        parts.append("<footer>" + "".join(f"<p>{html.escape(line)}</p>" for line in footer) + "</footer>")
-    style = ("@page{size:A4 landscape;margin:12mm}"
-             "body{font-family:sans-serif;margin:2em;max-width:70em;font-size:10pt}"
-             "table{border-collapse:collapse;margin-bottom:1em}"
-             "td,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left}"
-             ".about{color:#333;margin:0.2em 0}footer{margin-top:2em;color:#333;font-size:8pt}"
-             "@media print{body{margin:0}}")
-    return f"<!doctype html><html lang='en'><head><meta charset='utf-8'><style>{style}</style><title>" \
-           f"{html.escape(title)}</title></head><body>{''.join(parts)}</body></html>"
-
-
-def report_pdf(html_text: str) -> bytes:
-    """report_html as a PDF (WeasyPrint, A4 landscape, as many pages as the tables need)."""
-    from weasyprint import HTML
-
-    return HTML(string=html_text).write_pdf()
-
-
-def report_csv(sections: list[tuple[str, str, pd.DataFrame]]) -> str:
-    """All sections' tables in one CSV, a 'section' column first (strings, already protected)."""
-    frames = [t.astype(str).assign(section=h)[["section", *t.columns]] for h, _text, t in sections]
-    return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""
-
-
-def quarterly_target_table(quarterly: pd.DataFrame, names: dict[str, str], target: float) -> pd.DataFrame:
-    """Wards × quarters of people taking part per 1,000 residents (protected rates from
-    geo.ward_engagement.quarterly_trend), each marked '▼' when below `target`; 'hidden' when the
-    count is hidden; then the borough row. Quarters not complete are marked '(part)'."""
-    if quarterly.empty:
-        return pd.DataFrame()
-    q = quarterly.assign(label=[f"{a}{'' if c else ' (part)'}" for a, c in
-                                zip(quarterly["quarter"], quarterly["complete"], strict=True)])
-
-    def cell(v: float) -> str:
-        return "hidden" if pd.isna(v) else f"{v:,.1f}{' ▼' if v < target else ''}"
-
-    wide = q.pivot(index="ward_code", columns="label", values="respondents_per_1000")
-    cols = list(dict.fromkeys(q["label"]))
-    out = wide.reindex(columns=cols).map(cell)
-    out.insert(0, "Ward", [names.get(c, c) for c in out.index])
-    borough = q.drop_duplicates("label").set_index("label")["borough_respondents_per_1000"].reindex(cols)
-    out.loc["borough"] = ["Borough (sum over wards)", *[cell(v) for v in borough]]
-    return out.reset_index(drop=True)

@@ -9,11 +9,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
+import services as sv
 import ui
-from geo import areas, budgets, indicators, maps, report
+from geo import areas, areas_compare, budgets, indicators
 from geo import participation as gp
 from geo import proposals as gprop
+from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
 from geo.disclosure import DisclosurePolicy
+from render import maps, report, tables, ward_map
+from services.area_builder import AreaBuilder
 
 ui.header("Areas", "Group wards into areas for area-based working")
 policy = DisclosurePolicy.from_env()
@@ -23,17 +27,9 @@ wards_bng = da.ward_geometry_bng()
 residents = indicators.residents(da.population())
 codes = list(wards["ward_code"])
 names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
-values = da.indicator_values(flt, policy)
-ss = st.session_state
+values = sv.indicator_values(flt, policy)
+builder = AreaBuilder(st.session_state, codes)  # the scheme being built and its undo list, kept in session state
 KIND = "scheme"
-
-
-def set_scheme(assignment: dict, remember: bool = True) -> None:
-    """Make `assignment` the scheme being built (the previous one goes on the undo list)."""
-    if remember and "areas_scheme" in ss:
-        ss["areas_history"] = [*ss.get("areas_history", []), dict(ss["areas_scheme"])][-50:]
-    ss["areas_scheme"] = {c: str(assignment.get(c, "")).strip() for c in codes}
-    ss["areas_version"] = ss.get("areas_version", 0) + 1
 
 
 def saved() -> pd.DataFrame:
@@ -44,11 +40,16 @@ def payload_of(name: str) -> dict:
     return json.loads(saved().set_index("name").at[name, "payload"])
 
 
-links = da.ward_crossings()
+def saved_scheme(name: str) -> dict | None:
+    """The saved scheme `name` (ward → area), None when there is none (a link to a deleted scheme)."""
+    return payload_of(name)["assignment"] if name in set(saved()["name"]) else None
+
+
+links = sv.ward_crossings()
 top = st.columns(2)
 n_areas = int(top[0].number_input("Areas in the starting grouping", min_value=2,
                                   max_value=max(2, min(12, len(wards))), value=min(6, len(wards)), step=1))
-suggested, start = da.starting_scheme(n_areas)
+suggested, start = sv.starting_scheme(n_areas)
 tolerance = float(top[1].number_input("Population range: mean area ± (%)", min_value=1.0, max_value=50.0,
                                       value=suggested, step=1.0,
                                       help="Areas whose residents are outside this range are flagged; proposals "
@@ -58,25 +59,14 @@ tolerance = float(top[1].number_input("Population range: mean area ± (%)", min_
 if suggested > gprop.STANDARD_RANGES[0]:
     top[1].caption(f"Starts at ±{suggested:g}%: the starting grouping of these wards into {n_areas} areas cannot keep "
                    f"every area within ±{gprop.STANDARD_RANGES[0]:g}% of the mean.")
-if ss.get("areas_start_n") != n_areas or "areas_scheme" not in ss:
-    ss["areas_start_n"] = n_areas
-    ss["areas_history"] = []
-    ss["areas_version"] = 0
-    ss["areas_scheme"] = dict(start)
+builder.start(n_areas, start)
 asked = st.query_params.get("scheme")
-if asked and ss.get("areas_link_loaded") != asked:
-    ss["areas_link_loaded"] = asked
-    if asked in set(saved()["name"]):
-        set_scheme(payload_of(asked)["assignment"])
-        ss["areas_current_name"] = asked
-    else:
-        st.warning(f"There is no saved scheme called '{asked}'.", icon=":material/warning:")
-if ss.get("areas_current_name"):
-    st.caption(f"Working on the saved scheme **{ss['areas_current_name']}** (changes are not saved until you save).")
+if not builder.follow(asked, saved_scheme):
+    st.warning(f"There is no saved scheme called '{asked}'.", icon=":material/warning:")
+if builder.current_name:
+    st.caption(f"Working on the saved scheme **{builder.current_name}** (changes are not saved until you save).")
 
-scheme = pd.Series(ss["areas_scheme"]).reindex(codes)
-version = ss.get("areas_version", 0)
-editor_key = f"areas_editor_{n_areas}" if version == 0 else f"areas_editor_{n_areas}_{version}"
+scheme = pd.Series(builder.scheme).reindex(codes)
 
 st.caption("The starting grouping is a suggestion to edit, not a recommendation: it starts from the wards farthest "
            "apart and grows each area over neighbouring wards, keeping residents roughly even. To move a ward, "
@@ -86,46 +76,38 @@ left, right = st.columns([2, 3])
 with left:
     edited = st.data_editor(
         wards.set_index("ward_code")[["ward_name"]].rename(columns={"ward_name": "Ward"}).assign(Area=scheme),
-        hide_index=True, width="stretch", height=520, key=editor_key,
+        hide_index=True, width="stretch", height=520, key=builder.editor_key,
         column_config={"Ward": st.column_config.TextColumn("Ward", disabled=True),
                        "Area": st.column_config.TextColumn("Area", help="Name of the area this ward belongs to",
                                                            required=True, max_chars=40)})
 typed = edited["Area"].astype(object).where(edited["Area"].notna(), "").astype(str).str.strip()
-if typed.to_dict() != {c: str(v).strip() for c, v in scheme.fillna("").items()}:
-    set_scheme(typed.to_dict())  # the editor already shows the change: no new key needed
-    ss["areas_version"] -= 1
+if builder.edit_table(typed.to_dict()):  # the editor already shows the change: no new key needed
     scheme = typed.reindex(codes)
 assignment = scheme
 with right:
     area_names = maps.natural_sorted([a for a in assignment.unique() if a])
-    if ss.get("areas_paint_next") in area_names:  # after a click made a new area, keep painting into it
-        ss["areas_paint"] = ss.pop("areas_paint_next")
+    if (painted := builder.paint_after_click(area_names)) is not None:  # keep painting into a click's new area
+        st.session_state["areas_paint"] = painted
     paint = st.selectbox("Clicking a ward on the map puts it in", [*area_names, "A new area…"], key="areas_paint")
     if paint == "A new area…":
         paint = st.text_input("Name of the new area", value=f"Area {len(area_names) + 1}", key="areas_new_name")
     frame = wards.assign(area=wards["ward_code"].map(assignment).fillna(areas.NO_AREA).replace("", areas.NO_AREA))
     state = st_folium(maps.category_map(frame, "area", "Area", {"ward_name": "Ward", "area": "Area"}), height=480,
                       width="100%", returned_objects=maps.CLICK_OBJECTS, key="areas_map")
-    clicked, click = maps.clicked_ward(state), maps.click_id(state)
-    if click and click != ss.get("areas_last_click") and paint.strip() and assignment.get(clicked) != paint.strip():
-        ss["areas_last_click"] = click
-        set_scheme({**assignment.to_dict(), clicked: paint.strip()})
-        ss["areas_paint_next"] = paint.strip()
+    if builder.click(maps.clicked_ward(state), maps.click_id(state), paint):
         st.rerun()
-    ss["areas_last_click"] = click
-if st.button("Undo the last change", icon=":material/undo:", disabled=not ss.get("areas_history"), key="areas_undo"):
-    ss["areas_scheme"] = ss["areas_history"].pop()
-    ss["areas_version"] = ss.get("areas_version", 0) + 1
+if st.button("Undo the last change", icon=":material/undo:", disabled=not builder.can_undo, key="areas_undo"):
+    builder.undo()
     st.rerun()
 
 summary = areas.area_summary(assignment, wards_bng, residents,
                              gp.protected_ward_counts(wards["ward_code"], da.ward_engagement(flt), "responses", policy),
                              policy=policy, links=links)
 check = areas.check_scheme(assignment, wards_bng, residents, tolerance, links=links)
-mix = areas.area_mix(assignment, values, residents, da.assets())
+mix = areas_compare.area_mix(assignment, values, residents, da.assets())
 
 st.subheader("The areas")
-ui.table(areas.area_table(summary, policy))
+ui.table(tables.area_table(summary, policy))
 for problem in areas.scheme_problems(check, names, tolerance):
     st.warning(problem, icon=":material/warning:")
 if not links.empty:
@@ -156,16 +138,16 @@ st.caption("Contiguous: every ward of the area can be reached from every other w
            f"counts cannot be worked out by subtraction. {ui.filter_summary(flt)}.")
 
 down = st.columns(3)
-down[0].download_button("Download the ward → area lookup (CSV)", areas.lookup_to_csv(assignment, wards).encode("utf-8"),
+down[0].download_button("Download the ward → area lookup (CSV)", lookup_to_csv(assignment, wards).encode("utf-8"),
                         file_name="wardscope-areas.csv", mime="text/csv", icon=":material/download:")
 down[1].download_button("Download the area boundaries (GeoJSON)",
-                        areas.areas_geojson(assignment, wards_bng, residents).encode("utf-8"),
+                        areas_geojson(assignment, wards_bng, residents).encode("utf-8"),
                         file_name="wardscope-areas.geojson", mime="application/geo+json", icon=":material/download:")
 with down[2].popover("Import a lookup (CSV)", icon=":material/upload:"):
     upload = st.file_uploader("Ward → area lookup: columns ward_code and area", type=["csv"], key="areas_upload")
     if upload is not None and st.button("Use this lookup", key="areas_use_upload"):
         try:
-            set_scheme(areas.lookup_from_csv(upload.getvalue(), codes).to_dict())
+            builder.use_lookup(lookup_from_csv(upload.getvalue(), codes).to_dict())
             st.rerun()
         except ValueError as problem:
             st.error(f"The lookup {upload.name} was not used: {problem}")
@@ -185,14 +167,13 @@ with proposals_tab:
         z = gprop.similarity_features(values, codes)
         with st.spinner("Working out proposals…"):
             found = gprop.propose(wards_bng, residents, z, k, tolerance, alternatives=gprop.ALTERNATIVES)
-        ss["areas_proposals"] = [(p.name, p.method, p.score, p.parts, p.assignment.to_dict()) for p in found]
-        ss["areas_proposals_for"] = (k, tolerance)
-    found = [gprop.Proposal(n, m, pd.Series(a), s, parts) for n, m, s, parts, a in ss.get("areas_proposals", [])]
-    if "areas_proposals" in ss and not found:
+        builder.keep_proposals(found, k, tolerance)
+    found = builder.proposals  # None before any were asked for
+    if found == []:
         st.info("No scheme met the population range with contiguous areas: widen the range or change the number "
                 "of areas.")
     if found:
-        k_for, tol_for = ss["areas_proposals_for"]
+        k_for, tol_for = builder.proposals_for
         st.caption(f"{len(found)} proposal(s) for {k_for} areas within ±{tol_for:g}%."
                    + (f" Fewer than {gprop.ALTERNATIVES} different schemes of contiguous areas were found within "
                       "this range for these wards (some wards are a large share of an area): a wider range, or "
@@ -201,19 +182,18 @@ with proposals_tab:
         ui.table(gprop.proposals_table(found))
         pick = st.selectbox("Proposal", [p.name for p in found], key="areas_pick")
         if st.button("Open in the builder", icon=":material/edit:", key="areas_open_proposal"):
-            set_scheme(next(p for p in found if p.name == pick).assignment.to_dict())
-            ss["areas_current_name"] = None
+            builder.open_proposal(next(p for p in found if p.name == pick))
             st.rerun()
 
 with schemes_tab:
     items = saved()
-    name = st.text_input("Save the scheme being built as", value=ss.get("areas_current_name") or "",
+    name = st.text_input("Save the scheme being built as", value=builder.current_name or "",
                          key="areas_save_name")
     if st.button("Save", icon=":material/save:", key="areas_save"):
         try:
             da.save_item(KIND, name, {"assignment": assignment.to_dict(), "tolerance": tolerance},
-                         replace=name.strip() == ss.get("areas_current_name"))
-            ss["areas_current_name"] = name.strip()
+                         replace=builder.saves_over(name))
+            builder.saved_as(name)
             st.success(f"Saved as '{name.strip()}'.")
             items = saved()
         except ValueError as problem:
@@ -227,10 +207,8 @@ with schemes_tab:
         st.markdown(f"Link to this scheme: [`?scheme={chosen}`](?scheme={quote(chosen)})")
         cols = st.columns(4)
         if cols[0].button("Open", key="areas_open_saved"):
-            set_scheme(payload_of(chosen)["assignment"])
-            ss["areas_current_name"] = chosen
+            builder.open_saved(chosen, payload_of(chosen)["assignment"])
             st.query_params["scheme"] = chosen
-            ss["areas_link_loaded"] = chosen
             st.rerun()
         if cols[1].button("Duplicate", key="areas_duplicate"):
             da.duplicate_item(KIND, chosen)
@@ -243,8 +221,7 @@ with schemes_tab:
         if cols[3].button("Rename", key="areas_rename"):
             try:
                 da.rename_item(KIND, chosen, new_name)
-                if ss.get("areas_current_name") == chosen:
-                    ss["areas_current_name"] = new_name.strip()
+                builder.renamed(chosen, new_name)
                 st.rerun()
             except ValueError as problem:
                 st.error(str(problem))
@@ -261,9 +238,9 @@ with compare_tab:
         return pd.Series(payload_of(label)["assignment"]).reindex(codes)
 
     a, b = scheme_of(first), scheme_of(second)
-    ui.table(areas.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance, links=links),
+    ui.table(areas_compare.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance, links=links),
                                    areas.check_scheme(b, wards_bng, residents, tolerance, links=links)))
-    moved = areas.moved_wards(a, b, names)
+    moved = areas_compare.moved_wards(a, b, names)
     st.markdown(f"**{len(moved)} ward(s) in a different area**" + (":" if len(moved) else "."))
     if len(moved):
         ui.table(moved)
@@ -286,8 +263,8 @@ with budget_tab:
         st.caption(f"{budgets.format_pounds(pence)} split {budgets.FORMULAS[formula].lower()}; amounts are whole "
                    "pence and add up exactly to the total (largest-remainder rounding). Need = (32,845 − average "
                    "deprivation rank) ÷ 32,844: 1 for England's most deprived neighbourhood.")
-        area_table = budgets.allocation_table(by_area, "area")
-        ward_table = budgets.allocation_table(by_ward, "ward_code", names)
+        area_table = tables.allocation_table(by_area, "area")
+        ward_table = tables.allocation_table(by_ward, "ward_code", names)
         ui.table(area_table)
         with st.expander("By ward"):
             ui.table(ward_table)
@@ -313,13 +290,13 @@ named = {k: v for k, v in assignment.items() if v and v != areas.NO_AREA}
 profile_areas = maps.natural_sorted(set(named.values()))
 if profile_areas:
     chosen_area = st.selectbox("Area", profile_areas)
-    area_prof = da.area_profile(named, chosen_area, flt)
+    area_prof = sv.area_profile(named, chosen_area, flt)
     st.markdown("**In short:** " + " ".join(area_prof.summary))
 
     def _printable_area() -> str:
         """This area's profile as one printable A4 page, its map drawn among the scheme's other areas."""
         outlines = areas.area_outlines(pd.Series(named), wards_bng)
-        return report.profile_html(area_prof, da.meta(), report.ward_map_png(outlines, chosen_area), ui.ATTRIBUTION,
+        return report.profile_html(area_prof, da.meta(), ward_map.ward_map_png(outlines, chosen_area), ui.ATTRIBUTION,
                                    policy, engagement_note=ui.filter_summary(flt), unit="area")
 
     prints = st.columns(2)

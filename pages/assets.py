@@ -5,7 +5,8 @@ from streamlit_folium import st_folium
 
 import data_access as da
 import ui
-from geo import areas, indicators, maps
+from geo import areas, indicators
+from render import maps
 
 ui.header("Community assets", "Voluntary, faith and community groups and places, ward by ward")
 wards = da.wards()

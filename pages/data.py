@@ -7,8 +7,7 @@ import streamlit as st
 
 import data_access as da
 import ui
-from geo import participation as gp
-from geo.disclosure import DisclosurePolicy
+from geo.disclosure import DisclosurePolicy, protect_note, protect_single
 
 meta = ui.header("Data and sources", "Where every figure comes from, and how residents' privacy is protected")
 policy = DisclosurePolicy.from_env()
@@ -24,7 +23,7 @@ def when(value) -> str:
 def rows(value, dataset: str) -> str:
     if pd.isna(value):
         return ""
-    return gp.protect_single(value, policy) if dataset in RESPONSE_FILES else f"{value:,.0f}"
+    return protect_single(value, policy) if dataset in RESPONSE_FILES else f"{value:,.0f}"
 
 
 st.subheader("Loads")
@@ -41,7 +40,7 @@ else:
         "Rows loaded": runs["rows_loaded"].map(lambda v: rows(v, "")),
         "Rows rejected": runs["rows_rejected"].map(lambda v: rows(v, "")),
         "Notes": runs["notes"].fillna("").map(
-            lambda n: " · ".join(gp.protect_note(line, policy) for line in n.splitlines() if line.strip())),
+            lambda n: " · ".join(protect_note(line, policy) for line in n.splitlines() if line.strip())),
         "Config": runs["config"],
     }))
     st.caption("Newest first. Each load builds a new database and publishes it only if every check passes; the "
@@ -88,7 +87,8 @@ st.markdown(
     f"- Counts of **1 to {policy.threshold - 1}** people or responses are shown as **{policy.label}**; zero is "
     "shown as 0, as it reveals no one.\n"
     "- When a table has totals, one hidden number could be worked out by subtraction, so a second number in the "
-    f"same row or column is hidden too, and also reads **{policy.label}**: a hidden number may be 10 or more.\n"
+    f"same row or column is hidden too, and also reads **{policy.label}**: a hidden number may be "
+    f"{policy.threshold} or more.\n"
     f"- No percentage or rate is shown on a base of fewer than **{policy.min_base}**, or when the count it comes "
     "from is hidden (a rate per 1,000 residents times the residents would give the count back).\n"
     "- Responses are never shown one by one: every figure is a count for a ward or a group.\n"

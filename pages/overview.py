@@ -4,17 +4,19 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
+import services as sv
 import ui
-from geo import indicators, maps
+from geo import indicators
 from geo import participation as gp
 from geo.disclosure import DisclosurePolicy, format_count
+from render import maps
 
 ui.header("Overview", "Every ward of the borough at a glance")
 policy = DisclosurePolicy.from_env()
 flt = ui.engagement_filter()
 wards = da.wards()
 engagement = da.ward_engagement(flt)
-values = da.indicator_values(flt, policy)
+values = sv.indicator_values(flt, policy)
 responses = gp.protected_ward_counts(wards["ward_code"], engagement, "responses", policy)
 people = gp.protected_ward_counts(wards["ward_code"], engagement, "respondents", policy)
 

@@ -10,11 +10,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
+import services as sv
 import ui
-from geo import charts, density, hotspots, indicators, maps
+from geo import density, indicators
 from geo import participation as gp
 from geo import scrutiny as sc
-from geo.disclosure import DisclosurePolicy
+from geo.disclosure import DisclosurePolicy, protect_single
+from render import charts, maps, tables
+from render import scrutiny_report as sr
+from vocabulary import DIMENSION_LABELS, RESPONSE_COLUMNS
 
 # mapclassify's Fisher–Jenks says on every call that numba would make it faster; on a borough it takes ~1 ms.
 warnings.filterwarnings("ignore", message="Numba not installed")
@@ -30,12 +34,12 @@ if picked:
 wards = da.wards()
 names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
 population = da.population()
-rates = da.participation_reach(flt, policy)
+rates = sv.participation_reach(flt, policy)
 totals = da.borough_totals(flt)
 
 drawn = ui.map_wards(wards, "participation_district")  # a national database: one district on maps and heatmap
-labels = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
-available = gp.dimensions_available(population, [d for d in labels if d in da.DEMOGRAPHIC_COLUMNS])
+labels = DIMENSION_LABELS
+available = gp.dimensions_available(population, [d for d in labels if d in RESPONSE_COLUMNS])
 
 
 def taking_part_by_ward() -> None:
@@ -45,7 +49,7 @@ def taking_part_by_ward() -> None:
     views = {"reach": "Reach by ward", "cold": "Cold spots", "density": "Where respondents live"}
     view = st.radio("Map", list(views), horizontal=True, format_func=views.get, key="participation_view")
     chosen = indicators.BY_KEY[gp.RATE_KEYS[measure]]
-    table = gp.ward_table(rates, policy)
+    table = tables.ward_table(rates, policy)
     smoothed_label = f"{chosen.label}, smoothed"
     table[smoothed_label] = rates[gp.EB_KEYS[measure]].map(chosen.format)
     # Fisher–Jenks (exact natural breaks) is fast on the wards of a borough or of one district; quantiles beyond.
@@ -75,10 +79,10 @@ def taking_part_by_ward() -> None:
                    f"the raw rate is beside it. Classes: {classes} (mapclassify). Grey wards: count hidden "
                    f"({policy.explanation}) or no residents; a hidden count hides its smoothed rate too. "
                    f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
-                   f"ward: {gp.protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
+                   f"ward: {protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
                    "counted in each, so 'All wards' can exceed the number of different people.")
     elif view == "cold":
-        spots = da.cold_spots(measure, flt)
+        spots = sv.cold_spots(measure, flt)
         spot_frame = drawn.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
         left, right = st.columns([3, 2])
         with left:
@@ -86,7 +90,7 @@ def taking_part_by_ward() -> None:
                                         {"ward_name": "Ward", "label": "Cluster"}),
                       height=520, width="100%", returned_objects=[], key="participation_coldspots")
         with right:
-            ui.table(hotspots.cold_spot_table(spots, names), height=520)
+            ui.table(tables.cold_spot_table(spots, names), height=520)
         st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
                    "the full ward boundaries (British National Grid), row-standardised; significance by 999 "
                    "conditional permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate "
@@ -96,7 +100,7 @@ def taking_part_by_ward() -> None:
         size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
         size = density.SIZES[size_label]
         district = None if len(drawn) == len(wards) else str(drawn["lad_code"].iloc[0])
-        cells, dropped, hex_frame = da.hexagon_layer(size, flt, policy, district)
+        cells, dropped, hex_frame = sv.hexagon_layer(size, flt, policy, district)
         left, right = st.columns([3, 2])
         if len(cells):
             with left:
@@ -104,13 +108,13 @@ def taking_part_by_ward() -> None:
                                           {"People": "People taking part"}, scheme="Quantiles", decimals=0),
                           height=520, width="100%", returned_objects=[], key="participation_hexmap")
             with right:
-                ui.table(density.cell_table(cells), height=520)
+                ui.table(tables.cell_table(cells), height=520)
         else:
             st.info(f"No hexagon {'near this district ' if district else ''}has {policy.threshold} or more people "
                     "taking part with these filters.")
         st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "
                    f"(British National Grid). Hexagons with fewer than {policy.threshold} people are not drawn; they "
-                   f"hold {gp.protect_single(dropped, policy)} people in all. Postcode centroids only: no response is "
+                   f"hold {protect_single(dropped, policy)} people in all. Postcode centroids only: no response is "
                    "ever placed on the map as a point."
                    + (" The map and the table show the hexagons whose centre lies within the district's extent." if
                       district else ""))
@@ -124,7 +128,7 @@ def who_takes_part() -> None:
                 "compared with residents.")
     else:
         dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get)
-        view_parts = da.representation_view(dimension, flt, policy,
+        view_parts = sv.representation_view(dimension, flt, policy,
                                             f"Representation index by ward: {labels[dimension]}",
                                             labels[dimension],
                                             None if len(drawn) == len(wards) else tuple(drawn["ward_code"]))
@@ -179,14 +183,14 @@ def themed_groups() -> None:
         theme_cats = st.multiselect("Groups in the theme", options, key=f"themed_categories_{theme_dim}_{choice}",
                                     default=[c for c in preset.get("categories", []) if c in options] or options[:1])
         if theme_cats:
-            by_ward, by_quarter = da.themed_group(theme_dim, tuple(theme_cats), flt, policy)
+            by_ward, by_quarter = sv.themed_group(theme_dim, tuple(theme_cats), flt, policy)
             left, right = st.columns([2, 3])
             with left:
                 st.markdown("**Over time (borough)**")
-                ui.table(sc.group_table(by_quarter, "quarter", policy=policy))
+                ui.table(tables.group_table(by_quarter, "quarter", policy=policy))
             with right:
                 st.markdown("**By ward**")
-                ui.table(sc.group_table(by_ward, "ward_code", names, policy), height=300)
+                ui.table(tables.group_table(by_ward, "ward_code", names, policy), height=300)
             st.caption(f"{', '.join(theme_cats)}: people taking part per 1,000 residents in the group (census). A "
                        "ward's or quarter's count is the sum of its groups' published counts, hidden when any of them "
                        f"is hidden (fewer than {policy.threshold}), so the theme reveals nothing the other tables do "
@@ -222,7 +226,7 @@ def scrutiny_report() -> None:
         ui.table(below.assign(rate=below["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}"))
                  .rename(columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"})
                  .drop(columns=["ward_code"]))
-    parts = da.scrutiny_parts(flt, policy)
+    parts = sv.scrutiny_parts(flt, policy)
     flagged_all = pd.concat([t.assign(Dimension=labels[d]) for d, t in parts["flagged"].items()], ignore_index=True) \
         if parts["flagged"] else pd.DataFrame(columns=["Ward", "Group"])
     outcomes = parts["outcomes"]
@@ -236,7 +240,7 @@ def scrutiny_report() -> None:
     below_table = status.assign(rate=status["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}")).rename(
         columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"}).drop(
         columns=["ward_code"])
-    by_quarter_table = da.quarterly_target_table(target, flt, policy)
+    by_quarter_table = sv.quarterly_target_table(target, flt, policy)
     st.markdown(f"**People taking part per 1,000 residents by quarter** (▼ below the target of {target:,.0f})")
     ui.table(by_quarter_table)
     sections = [
@@ -256,14 +260,14 @@ def scrutiny_report() -> None:
     ui.table(mix)
     if st.toggle("Prepare the report for download (HTML, PDF and CSV)", key="scrutiny_prepare"):
         meta = da.meta()
-        report = sc.report_html(f"Participation scrutiny report — {meta['council']}", sections,
+        report = sr.report_html(f"Participation scrutiny report — {meta['council']}", sections,
                                 about=ui.report_about(meta, flt), footer=ui.report_footer("age", "engagement"))
         html_col, pdf_col, csv_col = st.columns(3)
         html_col.download_button("Download report (HTML)", report, file_name="participation-scrutiny.html",
                                  mime="text/html", key="scrutiny_html")
-        pdf_col.download_button("Download report (PDF)", lambda: sc.report_pdf(report),
+        pdf_col.download_button("Download report (PDF)", lambda: sr.report_pdf(report),
                                 file_name="participation-scrutiny.pdf", mime="application/pdf", key="scrutiny_pdf")
-        csv_col.download_button("Download report tables (CSV)", sc.report_csv(sections),
+        csv_col.download_button("Download report tables (CSV)", sr.report_csv(sections),
                                 file_name="participation-scrutiny.csv", mime="text/csv", key="scrutiny_csv")
         st.caption("Every figure in the report is a protected table from this page: counts below "
                    f"{policy.threshold}, and any other count that would give one away, read '{policy.label}'; no share "
@@ -272,7 +276,7 @@ def scrutiny_report() -> None:
 
 def outreach_targets() -> None:
     """Wards ranked for outreach by low reach, deprivation and a nearby community asset."""
-    targets = da.outreach_targets(flt, policy)
+    targets = sv.outreach_targets(flt, policy)
     ui.table(pd.DataFrame({
         "Ward": targets["ward_name"], "Score": targets["score"].round(2), "Low reach": targets["low_reach"].round(2),
         "Deprivation": targets["deprivation"].round(2), "Host nearby": targets["host_nearby"].round(2),

@@ -4,26 +4,29 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import data_access as da
+import services as sv
 import ui
-from etl.profiles import profiles_archive
-from geo import maps, profile, report
+from geo import profile
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy
+from render import maps, report, tables, ward_map
+from services.exports import profiles_archive
+from vocabulary import AGE, DIMENSION_LABELS
 
 ui.header("Ward profile", "One ward against the borough and England")
 flt = ui.engagement_filter()
 policy = DisclosurePolicy.from_env()
-names = da.ward_labels()
+names = sv.ward_labels()
 codes = list(names)
 asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)
 st.query_params["ward"] = code
-prof = da.ward_profile(code, flt)
-part = da.ward_participation(code, flt, policy)
+prof = sv.ward_profile(code, flt)
+part = sv.ward_participation(code, flt, policy)
 
 left, right = st.columns([2, 3])
 with left:
-    st_folium(maps.outline_map(da.ward_surroundings(code), focus=code), height=320, width="100%",
+    st_folium(maps.outline_map(sv.ward_surroundings(code), focus=code), height=320, width="100%",
               returned_objects=[], key="ward_map")
     st.caption(f"{prof.name} (filled) and its neighbours.")
 with right:
@@ -35,7 +38,7 @@ engagement_note = ui.filter_summary(flt)
 def _printable() -> str:
     """This profile as one printable A4 page (runs when a download button is clicked)."""
     geometry = da.ward_geometry_bng().assign(ward_name=lambda d: d["ward_code"].map(names))
-    return report.profile_html(prof, meta, report.ward_map_png(geometry, code), ui.ATTRIBUTION, policy,
+    return report.profile_html(prof, meta, ward_map.ward_map_png(geometry, code), ui.ATTRIBUTION, policy,
                                engagement_note=engagement_note)
 
 
@@ -45,7 +48,7 @@ downloads[0].download_button("Profile (PDF)", lambda: report.profile_pdf(_printa
 downloads[1].download_button("Profile (printable HTML)", _printable, f"{code}-profile.html", mime="text/html",
                              icon=":material/print:")
 downloads[2].download_button("All indicators, all wards (CSV)",
-                             lambda: report.indicators_csv(da.indicator_values(flt, policy), names),
+                             lambda: report.indicators_csv(sv.indicator_values(flt, policy), names),
                              "ward-indicators.csv", mime="text/csv", icon=":material/table:")
 downloads[3].download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
                              lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
@@ -66,24 +69,24 @@ st.subheader("Compare with another ward")
 others = [c for c in codes if c != code]
 default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
 other = st.selectbox("Compare with", others, index=default, format_func=names.get)
-ui.table(profile.compare_wards(da.indicator_values(flt, policy), code, other, names))
+ui.table(profile.compare_wards(sv.indicator_values(flt, policy), code, other, names))
 
 st.header("Taking part")
 st.markdown(we.trend_sentence(part["trend"], policy=policy))
-ui.table(we.quarterly_table(part["trend"], policy))
+ui.table(tables.quarterly_table(part["trend"], policy))
 st.caption("Quarters by date of response. Per 1,000 residents; hidden where a count is below "
            f"{policy.threshold}. {ui.filter_summary(flt)}.")
 
 st.subheader("Activities that reached the ward")
 st.markdown(we.outcome_sentence(part["outcomes"]))
-ui.table(we.activities_table(part["reached"], policy))
+ui.table(tables.activities_table(part["reached"], policy))
 
 st.subheader("Who takes part, against who lives here")
-labels = {"age": "Age band", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
+labels = DIMENSION_LABELS | {AGE: "Age band"}  # the table lists bands
 for dimension in [d for d in labels if d in prof.compositions]:
-    rep = da.ward_representation(code, dimension, flt, policy)
+    rep = sv.ward_representation(code, dimension, flt, policy)
     st.markdown(f"**{labels[dimension]}**")
-    ui.table(we.representation_table(rep, labels[dimension], policy))
+    ui.table(tables.representation_table(rep, labels[dimension], policy))
 st.caption("Representation index = share of respondents who stated a group ÷ share of residents (1 = in "
            "proportion). 95% interval: Wilson score interval of the respondent share, the census share taken as "
            "known. 'Under-represented' only when a one-sided binomial test stays significant at 5% after Holm's "
@@ -91,7 +94,7 @@ st.caption("Representation index = share of respondents who stated a group ÷ sh
            "state a group are shown as their own row and left out of the shares.")
 
 st.subheader("How people take part")
-ui.table(we.channel_table(part["channels"], policy))
+ui.table(tables.channel_table(part["channels"], policy))
 st.caption("Share of the ward's people taking part who used each channel (a person may use several). Few online "
            "responses from a group can signal digital exclusion.")
 ui.sources("engagement")

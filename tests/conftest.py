@@ -50,6 +50,7 @@ def thurrock_db(tmp_path_factory) -> Path:
     """examples/thurrock.toml built once per session from a copy in a temp folder (generated files stay out
     of the repository). Skips without ../shared/data, fails instead on CI."""
     shared = require_shared_data()
+    from demo import write_engagement
     from etl.build import build
     from etl.config import load_config
 
@@ -58,5 +59,5 @@ def thurrock_db(tmp_path_factory) -> Path:
     config = folder / "thurrock.toml"
     config.write_text(text.replace("../../shared/data", shared.as_posix()), encoding="utf-8")
     db = folder / "thurrock.duckdb"
-    build(load_config(config), db, say=lambda _message: None)
+    build(load_config(config), db, say=lambda _message: None, synthetic_engagement=write_engagement)
     return db

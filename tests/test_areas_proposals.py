@@ -17,11 +17,12 @@ def thurrock(thurrock_db):
     mp = pytest.MonkeyPatch()
     mp.setenv("WARDSCOPE_DB", str(thurrock_db))
     import data_access as da
+    import services as sv
     from geo import indicators
 
     bng = da.ward_geometry_bng()
     residents = indicators.residents(da.population())
-    z = proposals.similarity_features(da.indicator_values(), list(bng["ward_code"]))
+    z = proposals.similarity_features(sv.indicator_values(), list(bng["ward_code"]))
     yield da, bng, residents, z
     mp.undo()
 

@@ -12,6 +12,9 @@ from geo.disclosure import (
     format_count,
     no_small_counts,
     protect_counts,
+    protect_long,
+    protect_note,
+    protect_single,
     protect_table,
     safe_rate,
 )
@@ -106,3 +109,36 @@ def test_hidden_cells_do_not_depend_on_row_order():
     forward = protect_table(counts).hidden
     backward = protect_table(counts.iloc[::-1]).hidden
     pd.testing.assert_frame_equal(forward.loc[forward.index], backward.loc[forward.index])
+
+
+def test_cells_hidden_elsewhere_count_as_hidden_and_get_a_partner():
+    # b is hidden by another table (e.g. it sums a hidden ward): alone in the equation with its total,
+    # it would be recovered by subtraction, so the smallest other non-zero value (c) is hidden too.
+    counts = pd.Series({"a": 50.0, "b": 0.0, "c": 20.0, "d": 0.0})
+    out = protect_counts(counts, total=True, hidden=pd.Series({"a": False, "b": True, "c": False, "d": False}))
+    assert np.isnan(out["b"]) and np.isnan(out["c"])
+    assert out["a"] == 50 and out["d"] == 0 and out[TOTAL] == 70
+    assert protect_counts(counts, total=True).notna().all()  # nothing hidden without it
+
+
+def test_protect_long_pivots_sums_and_protects_the_whole_table():
+    long = pd.DataFrame({"ward_code": ["A", "A", "B", "B", "C", "A", "A"],
+                         "quarter": ["q1", "q2", "q1", "q2", "q1", "q1", "q3"], "n": [30, 4, 40, 50, 20, 10, 15]})
+    table = protect_long(long, "quarter", "n", keys=["q1", "q2", "q3"])
+    assert list(table.columns) == ["q1", "q2", "q3", TOTAL] and list(table.index) == ["A", "B", "C", TOTAL]
+    assert table.at["A", "q1"] == 40  # repeated keys summed
+    assert np.isnan(table.at["A", "q2"]) and np.isnan(table.at["A", "q3"]) and table.at["C", "q3"] == 0
+    assert no_small_counts(table)
+    assert all(n != 1 for n in _per_equation_hidden(table))
+    empty = protect_long(long.iloc[0:0], "quarter", "n", keys=["q1"])
+    assert list(empty.index) == [TOTAL] and (empty == 0).all().all()
+
+
+def _per_equation_hidden(table: pd.DataFrame) -> list[int]:
+    return _hidden_per_equation(table.isna())
+
+
+def test_protect_single_and_note():
+    assert protect_single(0) == "0" and protect_single(7) == "hidden" and protect_single(1234) == "1,234"
+    assert protect_note("responses: 3 response(s) with no ward") == "responses: fewer than 10 response(s) with no ward"
+    assert protect_note("wards: 3 geometries repaired.") == "wards: 3 geometries repaired."

@@ -122,6 +122,10 @@ CASES = [
     Case("config-missing-file", {"imd": None}, "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"),
     Case("config-unknown-key", {"config": {"wards": {"colour": "red"}}}, "tinyborough.toml"),
     Case("config-unknown-section", {"extra_toml": "[extras]\nfile = \"x.csv\""}, "tinyborough.toml"),
+    # [engagement.synthetic] with no engagement files yet needs a generator, and run() passes none.
+    Case("synthetic-engagement-without-generator",
+         {"activities": None, "responses": None,
+          "config": {"engagement": {"synthetic": {"seed": 5, "responses": 7}}}}, "tinyborough.toml"),
 ]
 
 
@@ -198,3 +202,27 @@ def test_more_bad_rows_than_allowed_still_stop_the_load(tmp_path):
     assert "2 lines have problems" in str(caught.value)
     assert not (tmp_path / "tiny.duckdb").exists()
     assert not list(tmp_path.glob(".*.tmp-*"))
+
+
+def test_synthetic_engagement_is_written_by_the_generator_the_caller_passes(tmp_path):
+    """The loader never imports a generator: build() calls the one it is given, once, before loading engagement."""
+    from etl.build import build
+    from etl.config import load_config
+
+    config = load_config(tiny.write_tiny_borough(tmp_path / "inputs", activities=None, responses=None,
+                                                 config={"engagement": {"synthetic": {"seed": 5, "responses": 7}}}))
+    calls = []
+
+    def generator(out_dir, postcodes, population, *, seed, n_responses):
+        calls.append((Path(out_dir), set(postcodes.columns), set(population["dimension"]), seed, n_responses))
+        config.engagement.activities.write_text(tiny.activities_csv(), encoding="utf-8")
+        config.engagement.responses.write_text(tiny.responses_csv(), encoding="utf-8")
+
+    db = tmp_path / "tiny.duckdb"
+    build(config, db, say=lambda _message: None, synthetic_engagement=generator)
+    assert calls == [(config.engagement.responses.parent, {"postcode", "ward_code"}, {"age", "ethnicity"}, 5, 7)]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 7
+    finally:
+        con.close()

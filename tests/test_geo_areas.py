@@ -17,7 +17,9 @@ import pytest
 from shapely.geometry import box
 
 from geo import areas
+from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
 from geo.disclosure import TOTAL, DisclosurePolicy, protect_counts
+from render import tables
 
 POLICY = DisclosurePolicy()
 SIZE = 100.0
@@ -159,7 +161,7 @@ def test_blank_area_names_are_reported_not_dropped():
 
 def test_area_table_strings():
     out, _ = _summary(NORTH_SOUTH, {c: 20 for c in GRID["ward_code"]} | {"r0c0": 3})
-    table = areas.area_table(out, POLICY).set_index("Area")
+    table = tables.area_table(out, POLICY).set_index("Area")
     assert table.at["North", "Responses"] == "hidden"
     assert table.at["North", "Contiguous"] == "yes"
     assert table.at["North", "Deviation from mean area population (%)"] == "-33.3%"
@@ -224,12 +226,12 @@ WARD_NAMES = pd.DataFrame({"ward_code": list(GRID["ward_code"]), "ward_name": [f
 
 
 def test_lookup_csv_round_trips_exactly():
-    text = areas.lookup_to_csv(pd.Series(dict(NORTH_SOUTH, r2c2="Sóuth, East")), WARD_NAMES)
+    text = lookup_to_csv(pd.Series(dict(NORTH_SOUTH, r2c2="Sóuth, East")), WARD_NAMES)
     assert text.splitlines()[0] == "ward_code,ward_name,area"
-    back = areas.lookup_from_csv(text, list(GRID["ward_code"]))
+    back = lookup_from_csv(text, list(GRID["ward_code"]))
     assert back["r2c2"] == "Sóuth, East"
-    assert areas.lookup_to_csv(back, WARD_NAMES) == text
-    assert areas.lookup_to_csv(areas.lookup_from_csv(text.encode("utf-8"), list(GRID["ward_code"])), WARD_NAMES) == text
+    assert lookup_to_csv(back, WARD_NAMES) == text
+    assert lookup_to_csv(lookup_from_csv(text.encode("utf-8"), list(GRID["ward_code"])), WARD_NAMES) == text
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -239,16 +241,16 @@ def test_lookup_csv_round_trips_exactly():
     (lambda t: t.replace("ward_code", "code"), "needs the column"),
 ])
 def test_lookup_csv_errors(edit, message):
-    text = areas.lookup_to_csv(pd.Series(NORTH_SOUTH), WARD_NAMES)
+    text = lookup_to_csv(pd.Series(NORTH_SOUTH), WARD_NAMES)
     with pytest.raises(ValueError, match=message):
-        areas.lookup_from_csv(edit(text), list(GRID["ward_code"]))
+        lookup_from_csv(edit(text), list(GRID["ward_code"]))
 
 
 def test_areas_geojson_is_wgs84_with_properties():
     import json
 
     grid_far = GRID.assign(geometry=GRID.translate(500_000, 200_000))
-    data = json.loads(areas.areas_geojson(pd.Series(NORTH_SOUTH), grid_far, pd.Series(1000.0, index=GRID["ward_code"])))
+    data = json.loads(areas_geojson(pd.Series(NORTH_SOUTH), grid_far, pd.Series(1000.0, index=GRID["ward_code"])))
     assert [f["properties"]["area"] for f in data["features"]] == ["North", "South"]
     assert data["features"][1]["properties"] == {"area": "South", "wards": 6, "residents": 6000}
     lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]

@@ -9,7 +9,9 @@ import pytest
 
 from geo import indicators
 from geo import participation as gp
-from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts
+from geo import representation as rp
+from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts, protect_note, protect_single
+from render import tables
 from vocabulary import AGE_BANDS, NOT_STATED
 
 POLICY = DisclosurePolicy()
@@ -45,7 +47,7 @@ def test_rates_per_1000_residents_with_small_counts_hidden():
 
 def test_ward_table_shows_hidden_counts_as_less_than_ten():
     eng = pd.DataFrame({"ward_code": ["A", "B", "C"], "responses": [1234, 5, 20], "respondents": [900, 5, 20]})
-    table = gp.ward_table(gp.rates_by_ward(WARDS, POP, eng, POLICY), POLICY).set_index("Ward")
+    table = tables.ward_table(gp.rates_by_ward(WARDS, POP, eng, POLICY), POLICY).set_index("Ward")
     assert table.at["Ash", "Responses"] == "1,234"
     assert table.at["Beech", "Responses"] == "hidden"
     assert table.at["Beech", "Responses per 1,000 residents"] == "hidden or n/a"
@@ -79,9 +81,9 @@ SEX_POP = _population({"A": {"Female": 300, "Male": 200}, "B": {"Female": 300, "
 
 
 def test_representation_shares_and_index():
-    rep = gp.representation(SEX_POP, _groups({"Female": 60, "Male": 30, NOT_STATED: 10}), "sex", POLICY)
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 60, "Male": 30, NOT_STATED: 10}), "sex", POLICY)
     rep = rep.set_index("group")
-    assert list(rep.index) == ["Female", "Male", gp.STATED, NOT_STATED, gp.ALL_RESPONDENTS]
+    assert list(rep.index) == ["Female", "Male", rp.STATED, NOT_STATED, rp.ALL_RESPONDENTS]
     # Not stated (10) is its own row and not in the base: shares are of the 90 who stated a sex.
     assert rep.at["Female", "respondent_share"] == pytest.approx(60 / 90 * 100)
     assert rep.at["Male", "respondent_share"] == pytest.approx(30 / 90 * 100)
@@ -89,49 +91,49 @@ def test_representation_shares_and_index():
     assert rep.at["Female", "index"] == pytest.approx((60 / 90) / 0.6)
     assert rep.at["Male", "index"] == pytest.approx((30 / 90) / 0.4)
     assert rep.at[NOT_STATED, "respondents"] == 10 and math.isnan(rep.at[NOT_STATED, "respondent_share"])
-    assert rep.at[gp.STATED, "respondents"] == 90
-    assert rep.at[gp.ALL_RESPONDENTS, "respondents"] == 100
+    assert rep.at[rp.STATED, "respondents"] == 90
+    assert rep.at[rp.ALL_RESPONDENTS, "respondents"] == 100
 
 
 def test_not_stated_is_never_dropped_even_when_missing_as_null():
     frame = pd.DataFrame({"ward_code": ["A", "A", "B"], "category": ["Female", None, NOT_STATED],
                           "respondents": [50, 12, 8]})
-    rep = gp.representation(SEX_POP, frame, "sex", POLICY).set_index("group")
+    rep = rp.borough_shares(SEX_POP, frame, "sex", POLICY).set_index("group")
     assert rep.at[NOT_STATED, "respondents"] == 20
-    assert rep.at[gp.ALL_RESPONDENTS, "respondents"] == 70
+    assert rep.at[rp.ALL_RESPONDENTS, "respondents"] == 70
     assert rep.at["Male", "respondents"] == 0 and rep.at["Male", "respondent_share"] == 0
 
 
 def test_one_small_group_hides_another_cell_and_the_shares():
     # Male 5 is hidden; the smallest other cell of groups + Not stated = all (Not stated, 20) is hidden
     # with it, and so is the stated subtotal (all − Not stated), the shares' base: no share is shown.
-    rep = gp.representation(SEX_POP, _groups({"Female": 100, "Male": 5, NOT_STATED: 20}), "sex", POLICY)
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 100, "Male": 5, NOT_STATED: 20}), "sex", POLICY)
     rep = rep.set_index("group")
     assert math.isnan(rep.at["Male", "respondents"]) and math.isnan(rep.at[NOT_STATED, "respondents"])
-    assert rep.at["Female", "respondents"] == 100 and rep.at[gp.ALL_RESPONDENTS, "respondents"] == 125
-    assert math.isnan(rep.at[gp.STATED, "respondents"])
+    assert rep.at["Female", "respondents"] == 100 and rep.at[rp.ALL_RESPONDENTS, "respondents"] == 125
+    assert math.isnan(rep.at[rp.STATED, "respondents"])
     assert rep.loc[["Female", "Male"], ["respondent_share", "index"]].isna().all().all()
     assert no_small_counts(rep["respondents"])
 
 
 def test_small_stated_subtotal_shown_as_less_than_ten():
-    rep = gp.representation(SEX_POP, _groups({"Female": 1, "Male": 1, NOT_STATED: 30}, ("A",)), "sex", POLICY)
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 1, "Male": 1, NOT_STATED: 30}, ("A",)), "sex", POLICY)
     rep = rep.set_index("group")
-    assert math.isnan(rep.at[gp.STATED, "respondents"])
+    assert math.isnan(rep.at[rp.STATED, "respondents"])
     assert no_small_counts(rep["respondents"])
 
 
 def test_small_not_stated_cannot_be_recovered_from_the_totals():
-    rep = gp.representation(SEX_POP, _groups({"Female": 100, "Male": 80, NOT_STATED: 3}), "sex", POLICY)
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 100, "Male": 80, NOT_STATED: 3}), "sex", POLICY)
     rep = rep.set_index("group")
     assert math.isnan(rep.at[NOT_STATED, "respondents"])
     # all respondents − stated would give Not stated back, so one of them is hidden too
-    assert math.isnan(rep.at[gp.STATED, "respondents"]) or math.isnan(rep.at[gp.ALL_RESPONDENTS, "respondents"])
+    assert math.isnan(rep.at[rp.STATED, "respondents"]) or math.isnan(rep.at[rp.ALL_RESPONDENTS, "respondents"])
     assert no_small_counts(rep["respondents"])
 
 
 def test_shares_hidden_on_a_base_below_25_but_counts_shown():
-    rep = gp.representation(SEX_POP, _groups({"Female": 12, "Male": 10}), "sex", POLICY).set_index("group")
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 12, "Male": 10}), "sex", POLICY).set_index("group")
     assert rep.at["Female", "respondents"] == 12 and rep.at["Male", "respondents"] == 10
     assert rep["respondent_share"].isna().all() and rep["index"].isna().all()
     assert rep.at[NOT_STATED, "respondents"] == 0
@@ -139,29 +141,29 @@ def test_shares_hidden_on_a_base_below_25_but_counts_shown():
 
 def test_age_groups_in_band_order_and_unknown_groups_kept():
     pop = _population({"A": {b: 100 for b in reversed(AGE_BANDS)}})
-    rep = gp.representation(pop, _groups({"65+": 40, "0-15": 30, "Martian": 12}, ("A",)), "age", POLICY)
+    rep = rp.borough_shares(pop, _groups({"65+": 40, "0-15": 30, "Martian": 12}, ("A",)), "age", POLICY)
     assert list(rep["group"])[: len(AGE_BANDS) + 1] == AGE_BANDS + ["Martian"]
     martian = rep.set_index("group").loc["Martian"]
     assert martian["respondents"] == 12 and martian["residents"] == 0 and math.isnan(martian["index"])
 
 
 def test_representation_table_strings():
-    rep = gp.representation(SEX_POP, _groups({"Female": 60, "Male": 30, NOT_STATED: 10}), "sex", POLICY)
-    table = gp.representation_table(rep, "Sex", POLICY).set_index("Sex")
+    rep = rp.borough_shares(SEX_POP, _groups({"Female": 60, "Male": 30, NOT_STATED: 10}), "sex", POLICY)
+    table = tables.shares_table(rep, "Sex", POLICY).set_index("Sex")
     assert table.at["Female", "Share of respondents who stated a group"] == "66.7%"
     assert table.at["Female", "Representation index (1.00 = in proportion)"] == "1.11"
     assert table.at[NOT_STATED, "Share of respondents who stated a group"] == ""
 
 
 def test_protect_single_and_notes():
-    assert gp.protect_single(0, POLICY) == "0"
-    assert gp.protect_single(7, POLICY) == "hidden"
-    assert gp.protect_single(1234, POLICY) == "1,234"
+    assert protect_single(0, POLICY) == "0"
+    assert protect_single(7, POLICY) == "hidden"
+    assert protect_single(1234, POLICY) == "1,234"
     note = "responses: 3 response(s) have no postcode or one outside the borough; kept, with no ward."
-    assert gp.protect_note(note, POLICY).startswith("responses: fewer than 10 response(s)")
-    assert gp.protect_note("responses: 1,204 response(s) have no postcode", POLICY) == \
+    assert protect_note(note, POLICY).startswith("responses: fewer than 10 response(s)")
+    assert protect_note("responses: 1,204 response(s) have no postcode", POLICY) == \
         "responses: 1,204 response(s) have no postcode"
-    assert gp.protect_note("wards: 3 invalid ward geometries were repaired.", POLICY) == \
+    assert protect_note("wards: 3 invalid ward geometries were repaired.", POLICY) == \
         "wards: 3 invalid ward geometries were repaired."
 
 

@@ -127,3 +127,12 @@ def test_compare_wards_table(values):
     table = compare_wards(values, "A", "B", {"A": "Alpha", "B": "Beta"}).set_index("Indicator")
     assert table.at["Children (aged 15 and under) (%)", "Higher"] == "Alpha"
     assert table.at["Residents (people)", "Beta"] == "3,000"
+
+
+def test_similar_wards_set_is_declared_once_in_the_registry():
+    from geo import proposals
+
+    assert indicators.SIMILARITY_KEYS == ("pct_under_16", "pct_65_plus", "pct_minority_ethnic", "imd_mean_rank",
+                                          "pct_lsoas_most_deprived")
+    assert all(indicators.BY_KEY[k].similarity for k in indicators.SIMILARITY_KEYS)
+    assert proposals.SIMILARITY_KEYS is indicators.SIMILARITY_KEYS

@@ -6,8 +6,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from data_access import reference
 from etl.build import DISPLAY_TOLERANCE_M
-from geo import maps
+from render import maps
 
 
 def test_display_precision_rounds_every_english_ward_without_failing(shared_data):
@@ -16,7 +17,7 @@ def test_display_precision_rounds_every_english_ward_without_failing(shared_data
     path = shared_data / "national" / "england_wards_2013.geojson.gz"
     wards = gpd.read_file(f"/vsigzip/{path}").to_crs("EPSG:27700")
     shown = wards.geometry.make_valid().simplify(DISPLAY_TOLERANCE_M, preserve_topology=True).to_crs("EPSG:4326")
-    rounded = maps.display_precision(shown.to_numpy())
+    rounded = reference.display_precision(shown.to_numpy())
     assert len(rounded) == 7681 and not shapely.is_empty(rounded).any()
     coords = shapely.get_coordinates(rounded)
     assert np.allclose(coords, np.round(coords, 5), atol=1e-9)  # on the 0.00001° grid
@@ -40,7 +41,7 @@ def test_features_equal_geopandas_geo_dict():
 
 
 def test_element_templates_render_as_jinja_would():
-    """geo.maps replaces branca's per-element template compile: verbatim text passes through, the rest compiles once;
+    """render.maps replaces branca's per-element template compile: verbatim text passes through, the rest compiles once;
     either way the element renders exactly as jinja renders it."""
     import branca.element
     import folium

@@ -13,6 +13,7 @@ import pytest
 from geo import density, hotspots, indicators
 from geo import participation as gp
 from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts
+from render import charts, tables
 
 POLICY = DisclosurePolicy()
 DIMENSIONS = ["age", "sex", "ethnicity", "disability"]
@@ -46,7 +47,7 @@ def test_reach_hides_the_smoothed_rate_with_the_count():
         assert hidden["B"]
         assert (out[gp.EB_KEYS[kind]].isna() == out[gp.RATE_KEYS[kind]].isna()).all()
         assert out.at[TOTAL, gp.EB_KEYS[kind]] == pytest.approx(out.at[TOTAL, gp.RATE_KEYS[kind]])
-    table = gp.reach_table(out.reset_index(), "responses", POLICY)
+    table = tables.reach_table(out.reset_index(), "responses", POLICY)
     assert no_small_counts(out[["responses", "respondents"]])
     assert (table["Responses"] == "hidden").any()
 
@@ -60,8 +61,9 @@ def test_below_target_never_guesses_a_hidden_ward():
 
 def test_demo_reach_matches_the_database(app_env):
     import data_access as da
+    import services as sv
 
-    rates = da.participation_reach().set_index("ward_code")
+    rates = sv.participation_reach().set_index("ward_code")
     eng = da.ward_engagement().set_index("ward_code")
     pop = indicators.residents(da.population())
     codes = [c for c in rates.index if c != TOTAL]
@@ -74,12 +76,13 @@ def test_demo_reach_matches_the_database(app_env):
 
 def _flags(app_env) -> tuple[set, set, dict]:
     import data_access as da
+    import services as sv
 
     truth = {(p["ward_code"], p["dimension"], p["category"]) for p in
              json.loads(da.meta()["synthetic_truth"])["planted"]}
     flagged, cells = set(), {}
     for dimension in gp.dimensions_available(da.population(), DIMENSIONS):
-        matrix = da.representation_matrix(dimension)
+        matrix = sv.representation_matrix(dimension)
         assert no_small_counts(matrix["respondents"])
         for row in matrix.itertuples():
             cells[(row.ward_code, dimension, row.group)] = row
@@ -91,7 +94,7 @@ def _flags(app_env) -> tuple[set, set, dict]:
 def test_demo_flags_exactly_the_planted_groups(app_env):
     """Exactly the planted ward × group cells are flagged at the 95% level, and no others.
 
-    The generator plants only where the group keeps about 20 respondents (etl.synth.VISIBLE_PLANT), so
+    The generator plants only where the group keeps about 20 respondents (demo.VISIBLE_PLANT), so
     every plant's count is published and can be tested on the count itself (basis 'count').
     """
     truth, flagged, cells = _flags(app_env)
@@ -102,10 +105,11 @@ def test_demo_flags_exactly_the_planted_groups(app_env):
 
 def test_matrix_agrees_with_the_ward_profile(app_env):
     import data_access as da
+    import services as sv
 
-    matrix = da.representation_matrix("age").set_index(["ward_code", "group"])
+    matrix = sv.representation_matrix("age").set_index(["ward_code", "group"])
     ward = da.wards()["ward_code"].iloc[3]
-    profile = da.ward_representation(ward, "age").set_index("group")
+    profile = sv.ward_representation(ward, "age").set_index("group")
     groups = profile[profile["kind"] == "group"]
     assert list(matrix.loc[ward, "under_represented"]) == list(groups["under_represented"])
     assert np.allclose(matrix.loc[ward, "index"].to_numpy(dtype=float), groups["index"].to_numpy(dtype=float),
@@ -114,10 +118,11 @@ def test_matrix_agrees_with_the_ward_profile(app_env):
 
 def test_borough_flags_only_planted_categories(app_env):
     import data_access as da
+    import services as sv
 
     planted = {(p["dimension"], p["category"]) for p in json.loads(da.meta()["synthetic_truth"])["planted"]}
     for dimension in gp.dimensions_available(da.population(), DIMENSIONS):
-        rep = da.borough_representation(dimension)
+        rep = sv.borough_representation(dimension)
         assert rep.loc[rep["kind"] == "not_stated", "respondents"].notna().all()  # reported, not dropped
         flagged = {(dimension, g) for g in rep.loc[rep["under_represented"], "group"]}
         assert flagged <= planted
@@ -126,7 +131,7 @@ def test_borough_flags_only_planted_categories(app_env):
 def test_heatmap_figure_marks_flagged_cells():
     matrix = pd.DataFrame({"ward_code": ["A", "A", "B", "B"], "group": ["x", "y", "x", "y"],
                            "index": [0.4, 1.2, np.nan, 1.0], "under_represented": [True, False, False, False]})
-    fig = gp.heatmap_figure(matrix, {"A": "Ash", "B": "Beech"}, ["x", "y"], "t")
+    fig = charts.heatmap_figure(matrix, {"A": "Ash", "B": "Beech"}, ["x", "y"], "t")
     trace = fig["data"][0]
     assert trace["type"] == "heatmap" and trace["y"] == ["Ash", "Beech"]
     assert trace["z"] == [[0.4, 1.2], [None, 1.0]]
@@ -169,10 +174,11 @@ def test_cold_spots_match_esda_run_directly(app_env):
     from libpysal import weights
 
     import data_access as da
+    import services as sv
 
     geom = da.ward_geometry_bng()
     assert geom.crs.to_epsg() == 27700
-    result = da.cold_spots("respondents").set_index("ward_code")
+    result = sv.cold_spots("respondents").set_index("ward_code")
     eng = da.ward_engagement().set_index("ward_code")["respondents"]
     pop = indicators.residents(da.population())
     codes = list(geom["ward_code"])

@@ -70,7 +70,7 @@ def test_reach_view_shows_raw_and_smoothed_rates(app_env):
 
 
 def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
-    import data_access as da
+    import services as sv
 
     at = _run()
     for measure in ("responses", "respondents"):
@@ -81,7 +81,7 @@ def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
             _no_small_counts(at)
     at.radio(key="participation_view").set_value("cold").run()
     spots = _table(at, "Cluster")
-    expected = da.cold_spots("respondents")
+    expected = sv.cold_spots("respondents")
     assert sorted(spots["Cluster"]) == sorted(expected["label"])
     at.radio(key="participation_view").set_value("density").run()
     for size in ("500 m", "1 km", "2 km"):
@@ -92,18 +92,18 @@ def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
 
 
 def test_heatmap_and_flagged_cells(app_env):
-    import data_access as da
+    import services as sv
 
     at = _run(participation_tab="Who takes part")
     _ok(at)
     charts = at.get("plotly_chart")
     assert len(charts) >= 2  # borough bars and the ward × group heatmap
     flagged = _table(at, "Holm-adjusted p")
-    matrix = da.representation_matrix("age")
+    matrix = sv.representation_matrix("age")
     assert len(flagged) == int(matrix["under_represented"].sum())
     at.selectbox[0].select("ethnicity").run()
     _ok(at)
-    assert len(_table(at, "Holm-adjusted p")) == int(da.representation_matrix("ethnicity")["under_represented"].sum())
+    assert len(_table(at, "Holm-adjusted p")) == int(sv.representation_matrix("ethnicity")["under_represented"].sum())
 
 
 def test_target_lists_wards_below_it(app_env):
@@ -130,9 +130,9 @@ def test_page_activity_filter_changes_the_reach_table(app_env):
 
 
 def test_a_national_database_maps_one_district_at_a_time(app_env, monkeypatch):
-    # Above geo.maps.MAP_WARD_LIMIT wards the page asks which district to draw; lowered here so the demo's
+    # Above render.maps.MAP_WARD_LIMIT wards the page asks which district to draw; lowered here so the demo's
     # 20 wards (one district) count as "national". The tables still list every ward.
-    from geo import maps
+    from render import maps
 
     monkeypatch.setattr(maps, "MAP_WARD_LIMIT", 5)
     at = _run()
@@ -147,7 +147,8 @@ def test_districts_and_cells_near_a_district():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from geo import density, maps
+    from geo import density
+    from render import maps
 
     wards = pd.DataFrame({"ward_code": ["a", "b", "c"], "ward_name": ["Zeta", "Alpha", "Mid"],
                           "lad_code": ["E09000002", "E06000001", "E09000002"]})

@@ -15,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from geo import scrutiny as sc
 from geo.disclosure import TOTAL, DisclosurePolicy, no_small_counts
+from render import scrutiny_report as sr
+from render import tables
 from vocabulary import NOT_STATED
 
 POLICY = DisclosurePolicy()
@@ -49,7 +51,7 @@ def test_themed_group_sum_and_rate_when_everything_is_shown():
     out = sc.group_by_ward(POP, groups, ["A", "B"], theme, POLICY).set_index("ward_code")
     assert out.at["A", "respondents"] == 35 and out.at["A", "per_1000"] == pytest.approx(35 / 700 * 1000)
     assert out.at[TOTAL, "respondents"] == 105
-    table = sc.group_table(out.reset_index(), "ward_code", {"A": "Ash", "B": "Beech"}, POLICY)
+    table = tables.group_table(out.reset_index(), "ward_code", {"A": "Ash", "B": "Beech"}, POLICY)
     assert list(table["Ward"]) == ["Ash", "Beech", "All wards"]
 
 
@@ -75,7 +77,7 @@ def test_channel_mix_by_group_shares_and_protection():
     assert a["share"] == pytest.approx(80.0)
     assert no_small_counts(mix["respondents"])
     assert mix.loc[(mix["group"] == "B") & (mix["channel"] == "paper"), "respondents"].isna().all()
-    table = sc.channel_mix_table(mix)
+    table = tables.channel_mix_table(mix)
     assert list(table["Group"]) == ["A", "B", "All groups"]
 
 
@@ -99,23 +101,23 @@ def test_outreach_score_follows_its_documented_formula():
 def test_report_exports_protected_strings():
     sections = [("Reach", "Target 20.", pd.DataFrame({"Ward": ["Ash"], "People": ["hidden"]})),
                 ("Groups", "Holm.", pd.DataFrame({"Ward": ["Beech"], "Group": ["16-24"]}))]
-    text = sc.report_html("Report <x>", sections, about=["Demoborough; database built 2026-12-01."],
+    text = sr.report_html("Report <x>", sections, about=["Demoborough; database built 2026-12-01."],
                           footer=["Engagement: the council's own records."])
     assert "<h1>Report &lt;x&gt;</h1>" in text and "hidden" in text
     assert "database built 2026-12-01" in text and "<footer><p>Engagement: the council" in text
-    pdf = sc.report_pdf(text)
+    pdf = sr.report_pdf(text)
     assert pdf.startswith(b"%PDF")
-    csv = sc.report_csv(sections)
+    csv = sr.report_csv(sections)
     assert csv.splitlines()[0].startswith("section,") and "Reach" in csv and "hidden" in csv
 
 
 def test_demo_themed_group_by_ward_never_shows_a_small_count(app_env):
-    import data_access as da
+    import services as sv
 
-    by_ward, by_quarter = da.themed_group("age", ("16-24",))
+    by_ward, by_quarter = sv.themed_group("age", ("16-24",))
     assert no_small_counts(by_ward["respondents"]) and no_small_counts(by_quarter["respondents"])
     # where every constituent is shown, the theme equals the ward's published 16-24 count (the heatmap's)
-    matrix = da.representation_matrix("age").set_index(["ward_code", "group"])["respondents"]
+    matrix = sv.representation_matrix("age").set_index(["ward_code", "group"])["respondents"]
     for row in by_ward[by_ward["ward_code"] != TOTAL].itertuples():
         shown = matrix[(row.ward_code, "16-24")]
         assert (np.isnan(shown) and np.isnan(row.respondents)) or shown == row.respondents
@@ -169,7 +171,7 @@ def test_quarterly_target_table_marks_wards_below_target():
         "ward_code": ["A", "A", "B", "B"], "quarter": ["2026 Q1", "2026 Q2"] * 2, "complete": [True, False] * 2,
         "respondents_per_1000": [12.0, 25.0, float("nan"), 30.0],
         "borough_respondents_per_1000": [15.0, 27.0, 15.0, 27.0]})
-    table = sc.quarterly_target_table(quarterly, {"A": "Ash", "B": "Beech"}, 20.0).set_index("Ward")
+    table = tables.quarterly_target_table(quarterly, {"A": "Ash", "B": "Beech"}, 20.0).set_index("Ward")
     assert list(table.columns) == ["2026 Q1", "2026 Q2 (part)"]
     assert table.at["Ash", "2026 Q1"] == "12.0 ▼" and table.at["Ash", "2026 Q2 (part)"] == "25.0"
     assert table.at["Beech", "2026 Q1"] == "hidden"
@@ -177,10 +179,10 @@ def test_quarterly_target_table_marks_wards_below_target():
 
 
 def test_demo_quarterly_reach_matches_an_independent_count(app_env):
-    import data_access as da
+    import services as sv
     from vocabulary import duck
 
-    q = da.quarterly_reach()
+    q = sv.quarterly_reach()
     row = q[q["respondents"].notna() & (q["respondents"] > 0)].iloc[0]
     con = duck.connect(app_env, read_only=True)
     n = con.execute("""SELECT count(DISTINCT coalesce(respondent_id, 'response:' || response_id)) FROM responses

@@ -1,4 +1,4 @@
-"""Printable profiles (geo/report.py) and `python -m etl profiles` on the demo borough and on real Thurrock.
+"""Printable profiles (render/report.py) and `python -m etl profiles` on the demo borough and on real Thurrock.
 
 The page must carry every headline figure of the Profile it renders, the synthetic-data
 warning and the attributions; the PDF must be exactly one A4 page; no printed count of
@@ -21,8 +21,9 @@ import pytest
 import shapely
 
 from etl.__main__ import main
-from geo import indicators, report
+from geo import indicators
 from geo.disclosure import DEFAULT_POLICY, no_small_counts
+from render import report, ward_map
 
 ATTRIBUTION_START = "Contains OS data © Crown copyright"
 COUNT_CELL = re.compile(r'<td class="[^"]*\bcount\b[^"]*">([^<]*)</td>')
@@ -75,15 +76,16 @@ def assert_counts_safe(page: str) -> None:
 def demo(app_env):
     """(data_access, profile inputs, meta, names) on the demo database."""
     import data_access as da
+    import services as sv
 
-    inputs = da.profile_inputs()
+    inputs = sv.profile_inputs()
     names = dict(zip(inputs.wards["ward_code"], inputs.wards["ward_name"], strict=True))
     return da, inputs, da.meta(), names
 
 
 @pytest.fixture()
 def attribution() -> str:
-    from geo.attribution import ATTRIBUTION
+    from render.attribution import ATTRIBUTION
 
     return ATTRIBUTION
 
@@ -95,14 +97,14 @@ def test_ward_map_is_a_png_from_grid_or_wgs84_geometry(demo):
     code = inputs.wards["ward_code"].iloc[0]
     bng = da.ward_geometry_bng().merge(inputs.wards[["ward_code", "ward_name"]], on="ward_code")
     for frame in (bng, inputs.wards):  # EPSG:27700 as given; WGS84 projected to it
-        png = report.ward_map_png(frame, code)
+        png = ward_map.ward_map_png(frame, code)
         assert png_size(png) == (600, 450)
         assert len(png) > 5_000
     with pytest.raises(ValueError, match="CRS"):
-        report.ward_map_png(gpd.GeoDataFrame(inputs.wards.drop(columns="geometry"),
+        ward_map.ward_map_png(gpd.GeoDataFrame(inputs.wards.drop(columns="geometry"),
                                              geometry=list(inputs.wards.geometry), crs=None), code)
     with pytest.raises(KeyError):
-        report.ward_map_png(bng, "E00000000")
+        ward_map.ward_map_png(bng, "E00000000")
 
 
 def test_ward_map_keeps_true_proportions():
@@ -110,7 +112,7 @@ def test_ward_map_keeps_true_proportions():
     wards = gpd.GeoDataFrame({"ward_code": ["A", "B"], "ward_name": ["Wide", "Next"]},
                              geometry=[shapely.box(500_000, 200_000, 502_000, 201_000),
                                        shapely.box(502_000, 200_000, 503_000, 201_000)], crs="EPSG:27700")
-    png = report.ward_map_png(wards, "A")
+    png = ward_map.ward_map_png(wards, "A")
     from matplotlib.image import imread
 
     pixels = imread(io.BytesIO(png))[..., :3]
@@ -160,7 +162,7 @@ def test_page_embeds_the_map_and_escapes_text(demo, attribution):
     code = inputs.wards["ward_code"].iloc[0]
     prof = build_profile(inputs, code)
     prof.name = "Smith's <Ward> & Co"
-    png = report.ward_map_png(inputs.wards, code)
+    png = ward_map.ward_map_png(inputs.wards, code)
     page = report.profile_html(prof, meta, png, attribution)
     assert "Smith&#x27;s &lt;Ward&gt; &amp; Co" in page and "<Ward>" not in page
     assert 'src="data:image/png;base64,' in page
@@ -200,7 +202,7 @@ def test_pdf_is_one_a4_page_even_when_the_page_is_long(demo, attribution):
 
     _, inputs, meta, _ = demo
     prof = build_profile(inputs, inputs.wards["ward_code"].iloc[0])
-    page = report.profile_html(prof, meta, report.ward_map_png(inputs.wards, prof.code), attribution)
+    page = report.profile_html(prof, meta, ward_map.ward_map_png(inputs.wards, prof.code), attribution)
     pdf = report.profile_pdf(page)
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+595\.\d*\s+841\.\d*", inflated(pdf))  # A4 in points
@@ -209,8 +211,10 @@ def test_pdf_is_one_a4_page_even_when_the_page_is_long(demo, attribution):
 
 
 def test_indicators_csv_matches_the_indicator_values(demo):
+    import services as sv
+
     da, _, _, names = demo
-    values = da.indicator_values()
+    values = sv.indicator_values()
     text = report.indicators_csv(values, names)
     assert text.splitlines()[0].startswith("Code,Area,")
     csv = pd.read_csv(io.StringIO(text), dtype={"Code": str})

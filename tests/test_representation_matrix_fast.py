@@ -1,7 +1,7 @@
-"""geo.participation.representation_matrix (computed once for all wards) against the ward profile's method.
+"""geo.representation.representation_matrix (computed once for all wards) against the ward profile's method.
 
-The reference is what representation_matrix used to be: ward_engagement.representation for each
-ward in turn (the whole table protected per ward, scipy per group), the group rows concatenated.
+The reference is the per-ward path: representation.ward_representation for each
+ward in turn (the whole table protected per ward), the group rows concatenated.
 The fast path must give the same rows, in the same order, with the same values (to 1e-12), the
 same NaNs, flags and test bases.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from geo import participation as gp
-from geo import ward_engagement as we
+from geo import representation as rp
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from vocabulary import AGE_BANDS, NOT_STATED
 
@@ -26,7 +26,7 @@ def reference_matrix(population, groups, ward_codes, dimension, policy=DEFAULT_P
     """The per-ward loop representation_matrix used before it was computed once (kept verbatim)."""
     frames = []
     for code in ward_codes:
-        rep = we.representation(population, groups, code, dimension, policy, alpha)
+        rep = rp.ward_representation(population, groups, code, dimension, policy, alpha)
         rep = rep[rep["kind"] == "group"].assign(ward_code=code)
         frames.append(rep)
     if not frames:
@@ -93,7 +93,7 @@ def test_fast_matrix_equals_the_per_ward_path_on_random_boroughs(policy, alpha):
     bases, flags = set(), set()
     for seed in range(8):
         population, groups, codes, dimension = synthetic(seed)
-        fast = gp.representation_matrix(population, groups, codes, dimension, policy, alpha)
+        fast = rp.representation_matrix(population, groups, codes, dimension, policy, alpha)
         slow = reference_matrix(population, groups, codes, dimension, policy, alpha)
         assert_same(fast, slow)
         bases |= set(fast["test_basis"])
@@ -113,7 +113,7 @@ def test_fast_matrix_on_a_hidden_not_stated_and_hidden_groups():
                            ("B", "g1", 200), ("B", "g2", 150), ("B", "g3", 2), ("B", "g4", 90), ("B", NOT_STATED, 30),
                            ("C", "g1", 100), ("C", "g2", 100), ("C", "g3", 100), ("C", "g4", 8),
                            ("C", NOT_STATED, 20)], columns=["ward_code", "category", "respondents"])
-    fast = gp.representation_matrix(population, groups, codes, "ethnicity")
+    fast = rp.representation_matrix(population, groups, codes, "ethnicity")
     assert_same(fast, reference_matrix(population, groups, codes, "ethnicity"))
     assert (fast.loc[fast["ward_code"] == "A", "test_basis"] == "bounds").any()
 
@@ -121,16 +121,16 @@ def test_fast_matrix_on_a_hidden_not_stated_and_hidden_groups():
 def test_fast_matrix_edge_cases():
     population, groups, codes, _ = synthetic(3, n_wards=6)
     # no wards; a dimension with no census rows (only groups respondents used); no responses at all
-    assert_same(gp.representation_matrix(population, groups, [], "age"),
+    assert_same(rp.representation_matrix(population, groups, [], "age"),
                 reference_matrix(population, groups, [], "age"))
-    assert_same(gp.representation_matrix(population, groups, codes, "disability"),
+    assert_same(rp.representation_matrix(population, groups, codes, "disability"),
                 reference_matrix(population, groups, codes, "disability"))
     empty = groups.iloc[0:0]
-    assert_same(gp.representation_matrix(population, empty, codes, "age"),
+    assert_same(rp.representation_matrix(population, empty, codes, "age"),
                 reference_matrix(population, empty, codes, "age"))
     # a ward listed twice, and wards in another order
     listed = [codes[2], codes[0], codes[2]]
-    assert_same(gp.representation_matrix(population, groups, listed, "age"),
+    assert_same(rp.representation_matrix(population, groups, listed, "age"),
                 reference_matrix(population, groups, listed, "age"))
 
 
@@ -144,7 +144,7 @@ def test_fast_matrix_equals_the_per_ward_path_on_the_demo(app_env):
     bases = set()
     for dimension in dimensions:
         groups = da.respondent_groups(dimension)
-        fast = gp.representation_matrix(population, groups, codes, dimension, DEFAULT_POLICY)
+        fast = rp.representation_matrix(population, groups, codes, dimension, DEFAULT_POLICY)
         assert_same(fast, reference_matrix(population, groups, codes, dimension, DEFAULT_POLICY))
         bases |= set(fast["test_basis"])
     assert "count" in bases
@@ -154,7 +154,7 @@ def test_shared_inputs_are_those_the_ward_page_always_used():
     """ward_engagement._representation_inputs (shared by both paths) against the original expressions."""
     for seed in range(6):
         population, groups, _, dimension = synthetic(seed)
-        pop, g, census, extra, keys = we._representation_inputs(population, groups, dimension)
+        pop, g, census, extra, keys = rp._representation_inputs(population, groups, dimension)
         expected_pop = population[population["dimension"] == dimension]
         expected_g = groups.assign(category=groups["category"].fillna(NOT_STATED))
         expected_census = list(dict.fromkeys(expected_pop["category"]))

@@ -1,4 +1,4 @@
-"""Tests for etl/synth.py, the synthetic "Demoborough" generator.
+"""Tests for the demo package, the synthetic "Demoborough" generator.
 
 The generated files stand in for real ONS/MHCLG downloads, so these tests check the
 things a real pipeline relies on: exact headers and quoting, nesting of geographies,
@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from etl import synth  # noqa: E402
+import demo  # noqa: E402
+from demo import geography, planting  # noqa: E402
 from etl.mappings import map_answer  # noqa: E402
 from vocabulary import CENSUS_AGE6, CENSUS_DISABILITY, CENSUS_ETHNICITY_2011, CENSUS_SEX, NOT_STATED  # noqa: E402
 
@@ -81,7 +82,7 @@ LSOA_CODE = "Lower layer Super Output Areas Code"
 @pytest.fixture(scope="module")
 def borough(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demoborough")
-    config = synth.write_demo_borough(out, seed=SEED, n_wards=N_WARDS, n_responses=N_RESPONSES)
+    config = demo.write_demo_borough(out, seed=SEED, n_wards=N_WARDS, n_responses=N_RESPONSES)
     assert config == out / "demo.toml"
     return out
 
@@ -146,14 +147,14 @@ def _pop_share(pop: pd.DataFrame, dimension: str, category: str, ward: str | Non
 
 def test_same_seed_gives_identical_bytes_and_other_seed_differs(borough: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    synth.write_demo_borough(again, seed=SEED, n_wards=N_WARDS, n_responses=N_RESPONSES)
+    demo.write_demo_borough(again, seed=SEED, n_wards=N_WARDS, n_responses=N_RESPONSES)
     files = sorted(p.name for p in borough.iterdir())
     assert files == sorted(p.name for p in again.iterdir())
     for name in files:
         assert (borough / name).read_bytes() == (again / name).read_bytes(), name
 
     other = tmp_path / "other"
-    synth.write_demo_borough(other, seed=SEED + 1, n_wards=N_WARDS, n_responses=N_RESPONSES)
+    demo.write_demo_borough(other, seed=SEED + 1, n_wards=N_WARDS, n_responses=N_RESPONSES)
     for name in ["wards.geojson", "oa.geojson", "ethnicity_oa.csv", "imd_file1.csv",
                  "postcodes.csv", "responses.csv", "activities.csv", "assets.csv"]:
         assert (borough / name).read_bytes() != (other / name).read_bytes(), name
@@ -163,8 +164,8 @@ def test_write_engagement_is_deterministic(borough: Path, tmp_path: Path) -> Non
     pcs = pd.read_csv(borough / "postcodes.csv")
     postcodes = pd.DataFrame({"postcode": pcs["pcds"], "ward_code": pcs["ward"]})
     pop = _ward_population(borough)
-    t1 = synth.write_engagement(tmp_path / "a", postcodes, pop, seed=9, n_responses=2000)
-    t2 = synth.write_engagement(tmp_path / "b", postcodes, pop, seed=9, n_responses=2000)
+    t1 = demo.write_engagement(tmp_path / "a", postcodes, pop, seed=9, n_responses=2000)
+    t2 = demo.write_engagement(tmp_path / "b", postcodes, pop, seed=9, n_responses=2000)
     assert t1 == t2
     for name in ["activities.csv", "responses.csv", "truth.json"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -242,7 +243,7 @@ def test_boundaries_have_ons_properties_in_crs84(borough: Path) -> None:
 
 def test_wards_cover_the_outline_without_overlaps(borough: Path) -> None:
     wards = _bng(borough / "wards.geojson")
-    outline = synth._borough_outline(SEED)
+    outline = geography._borough_outline(SEED)
     geoms = wards.geometry.to_numpy()
     assert all(g.geom_type == "Polygon" for g in geoms), "every ward is one contiguous piece"
     union = shapely.union_all(geoms)
@@ -410,17 +411,17 @@ def test_default_plants_are_detectable_groups(borough: Path) -> None:
               for d, sub in pop.groupby("dimension")}
 
     def people(n_responses: int) -> pd.Series:
-        return residents / residents.sum() * n_responses * synth._PEOPLE_PER_RESPONSE
+        return residents / residents.sum() * n_responses * planting._PEOPLE_PER_RESPONSE
 
     def check(planted: list[dict], n_responses: int) -> None:
         for p in planted:
             share = _pop_share(pop, p["dimension"], p["category"], p["ward_code"])
             assert 0 < p["factor"] < 0.5 and share >= 0.08
-            assert people(n_responses)[p["ward_code"]] * share * p["factor"] >= synth.VISIBLE_PLANT
+            assert people(n_responses)[p["ward_code"]] * share * p["factor"] >= demo.VISIBLE_PLANT
 
     check(truth["planted"], N_RESPONSES)
     assert len(truth["planted"]) < 4  # 3,000 responses over 12 wards: few or no plants could be seen
-    demo_size = synth._default_planted(shares, np.random.default_rng(SEED), people(24_000))
+    demo_size = planting._default_planted(shares, np.random.default_rng(SEED), people(24_000))
     check(demo_size, 24_000)
     assert 4 <= len(demo_size) <= 7
     assert sum(p["category"] == "16-24" for p in demo_size) >= 3
@@ -446,7 +447,7 @@ def test_planted_groups_are_under_represented_and_others_are_not(borough: Path, 
         {"ward_code": young_wards[1], "dimension": "age", "category": "16-24", "factor": 0.4},
         {"ward_code": african_ward, "dimension": "ethnicity", "category": "Black African", "factor": 0.3},
     ]
-    truth = synth.write_engagement(tmp_path, postcodes, pop, seed=11, n_responses=200_000,
+    truth = demo.write_engagement(tmp_path, postcodes, pop, seed=11, n_responses=200_000,
                                    planted=planted)
     assert truth["planted"] == planted and truth["n_responses"] == 200_000
     assert json.loads((tmp_path / "truth.json").read_text()) == truth
@@ -480,7 +481,7 @@ def test_engagement_without_sex_or_disability_tables_uses_borough_rates(borough:
     postcodes = pd.DataFrame({"postcode": pcs["pcds"], "ward_code": pcs["ward"]})
     pop = _ward_population(borough)
     pop = pop[pop["dimension"].isin(["age", "ethnicity"])]
-    synth.write_engagement(tmp_path, postcodes, pop, seed=3, n_responses=20_000, planted=[])
+    demo.write_engagement(tmp_path, postcodes, pop, seed=3, n_responses=20_000, planted=[])
     people = _respondents(_read(tmp_path / "responses.csv"))
     assert abs(_share(people, "sex", "Female") - 0.51) < 0.03
     assert abs(_share(people, "disability", "Disabled") - 0.17) < 0.03
@@ -492,4 +493,4 @@ def test_write_engagement_rejects_impossible_plants(borough: Path, tmp_path: Pat
     pop = _ward_population(borough)
     bad = [{"ward_code": "E05999999", "dimension": "age", "category": "16-24", "factor": 0.3}]
     with pytest.raises(ValueError):
-        synth.write_engagement(tmp_path, postcodes, pop, seed=1, n_responses=10, planted=bad)
+        demo.write_engagement(tmp_path, postcodes, pop, seed=1, n_responses=10, planted=bad)

@@ -17,8 +17,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from geo import representation as rp
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy, no_small_counts
+from render import tables
 from vocabulary import NOT_STATED
 
 POLICY = DisclosurePolicy()
@@ -49,7 +51,7 @@ def _no_small_strings(frame: pd.DataFrame) -> bool:
 # --- Wilson interval --------------------------------------------------------------------------
 
 def test_wilson_interval_12_of_100_matches_the_formula_and_statsmodels():
-    lo, hi = we.wilson_interval(np.array([12]), np.array([100]), 0.05)
+    lo, hi = rp.wilson_interval(np.array([12]), np.array([100]), 0.05)
     hand = _hand_wilson(12, 100)
     sm = proportion_confint(12, 100, alpha=0.05, method="wilson")
     assert lo[0] == pytest.approx(hand[0], abs=1e-12) and hi[0] == pytest.approx(hand[1], abs=1e-12)
@@ -58,7 +60,7 @@ def test_wilson_interval_12_of_100_matches_the_formula_and_statsmodels():
 
 
 def test_wilson_interval_edges():
-    lo, hi = we.wilson_interval(np.array([0, 50, 0]), np.array([50, 50, 0]), 0.05)
+    lo, hi = rp.wilson_interval(np.array([0, 50, 0]), np.array([50, 50, 0]), 0.05)
     assert lo[0] == 0 and 0 < hi[0] < 0.1
     assert hi[1] == pytest.approx(1.0) and 0.9 < lo[1] < 1
     assert math.isnan(lo[2]) and math.isnan(hi[2])
@@ -86,7 +88,7 @@ def _groups(ward_a: dict[str, int]) -> pd.DataFrame:
 def test_planted_under_represented_group_is_flagged_and_proportional_one_is_not():
     # Ward A: 200 stated a group. Black African 12 of 200 (6%) against 20% of residents: far too few.
     # Pakistani 40 of 200 = 20% exactly, as among residents. White British 148 of 200 (74% vs 60%).
-    rep = we.representation(ETH_POP, _groups({"White British": 148, "Black African": 12, "Pakistani": 40,
+    rep = rp.ward_representation(ETH_POP, _groups({"White British": 148, "Black African": 12, "Pakistani": 40,
                                               NOT_STATED: 30}), "A", "ethnicity", POLICY).set_index("group")
     groups = ["White British", "Black African", "Pakistani"]
     assert list(rep.index[:3]) == groups  # largest resident group first, as geo.participation orders them
@@ -106,7 +108,7 @@ def test_planted_under_represented_group_is_flagged_and_proportional_one_is_not(
     assert [rep.at[g, "p_adjusted"] for g in groups] == pytest.approx(hand)
     assert bool(rep.at["Black African", "under_represented"])
     assert not rep.at["Pakistani", "under_represented"] and not rep.at["White British", "under_represented"]
-    assert we.under_represented_groups(rep.reset_index()) == ["Black African"]
+    assert rp.under_represented_groups(rep.reset_index()) == ["Black African"]
     # Not stated is its own row, outside the base of the shares.
     assert rep.at[NOT_STATED, "respondents"] == 30 and math.isnan(rep.at[NOT_STATED, "index"])
     assert rep.loc[rep["kind"] == "stated", "respondents"].iloc[0] == 200
@@ -118,7 +120,7 @@ def test_planted_under_represented_group_is_flagged_and_proportional_one_is_not(
 def test_holm_stops_a_flag_the_interval_alone_would_give():
     # Black African 28 of 200 against 20%: one-sided p = 0.0179 and the 95% interval of the index ends
     # at 0.974 (< 1), but it is one of three tests: Holm gives 3 × 0.0179 = 0.054 > 0.05, so no flag.
-    rep = we.representation(ETH_POP, _groups({"White British": 132, "Black African": 28, "Pakistani": 40,
+    rep = rp.ward_representation(ETH_POP, _groups({"White British": 132, "Black African": 28, "Pakistani": 40,
                                               NOT_STATED: 30}), "A", "ethnicity", POLICY).set_index("group")
     p = stats.binom.cdf(28, 200, 0.2)
     assert p == pytest.approx(0.0179, abs=1e-4)
@@ -142,7 +144,7 @@ def test_hidden_group_is_flagged_on_bounds_without_showing_anything_small():
     # Ward A: Black African 3 (hidden: 1–9), so a second cell in A's row is hidden (Not stated, 20, the
     # smallest) and a second Black African cell in another ward (so the borough total gives nothing away).
     ward_a = {"White British": 150, "Black African": 3, "Pakistani": 97, NOT_STATED: 20}
-    rep = we.representation(ETH_POP, _groups(ward_a), "A", "ethnicity", POLICY).set_index("group")
+    rep = rp.ward_representation(ETH_POP, _groups(ward_a), "A", "ethnicity", POLICY).set_index("group")
     assert math.isnan(rep.at["Black African", "respondents"]) and math.isnan(rep.at[NOT_STATED, "respondents"])
     assert rep.at["All respondents", "respondents"] == 270
     # Nothing derived from the hidden cells is shown.
@@ -155,23 +157,23 @@ def test_hidden_group_is_flagged_on_bounds_without_showing_anything_small():
     assert bool(rep.at["Black African", "under_represented"])
     assert not rep.at["Pakistani", "under_represented"]
     assert no_small_counts(rep["respondents"])
-    table = we.representation_table(rep.reset_index(), "Ethnic group", POLICY)
+    table = tables.representation_table(rep.reset_index(), "Ethnic group", POLICY)
     assert _no_small_strings(table)
     assert table.set_index("Ethnic group").at["Black African", "Respondents"] == "hidden"
     assert table.set_index("Ethnic group").at["Black African", "Under-represented"] == "yes"
     # The other wards' pages hide a second Black African cell, so borough − others reveals nothing.
-    others = [we.representation(ETH_POP, _groups(ward_a), w, "ethnicity", POLICY).set_index("group")
+    others = [rp.ward_representation(ETH_POP, _groups(ward_a), w, "ethnicity", POLICY).set_index("group")
               for w in ("B", "C")]
     assert sum(math.isnan(o.at["Black African", "respondents"]) for o in others) >= 1
 
 
 def test_no_test_on_a_base_below_25():
     ward_a = {"White British": 12, "Black African": 0, "Pakistani": 10, NOT_STATED: 0}
-    rep = we.representation(ETH_POP, _groups(ward_a), "A", "ethnicity", POLICY)
+    rep = rp.ward_representation(ETH_POP, _groups(ward_a), "A", "ethnicity", POLICY)
     groups = rep[rep["kind"] == "group"]
     assert (groups["test_basis"] == "").all() and not groups["under_represented"].any()
     assert groups["index"].isna().all() and groups["index_low"].isna().all()
-    table = we.representation_table(rep, "Ethnic group", POLICY)
+    table = tables.representation_table(rep, "Ethnic group", POLICY)
     assert set(table.loc[rep["kind"] == "group", "Under-represented"]) == {"not tested (too few)"}
 
 
@@ -214,8 +216,8 @@ def test_quarterly_trend_hides_small_counts_and_their_partner():
     assert math.isnan(b.at["2026 Q1", "responses"]) and math.isnan(b.at["2026 Q1", "respondents"])
     for frame in (a, b):
         assert no_small_counts(frame[["responses", "respondents"]])
-        assert _no_small_strings(we.quarterly_table(frame.reset_index(), POLICY))
-    assert we.quarterly_table(a.reset_index(), POLICY).set_index("Quarter").at["2026 Q1", "Responses"] == "hidden"
+        assert _no_small_strings(tables.quarterly_table(frame.reset_index(), POLICY))
+    assert tables.quarterly_table(a.reset_index(), POLICY).set_index("Quarter").at["2026 Q1", "Responses"] == "hidden"
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -311,7 +313,7 @@ def test_activities_reached_and_outcomes():
     assert math.isnan(r.at["X1", "responses"])  # A's total is in the table, so a second cell of A's row hides
     assert bool(r.at["X1", "outcome_published"]) and r.at["X1", "days_to_outcome"] == 31
     assert not r.at["X2", "outcome_published"]
-    table = we.activities_table(reached, POLICY)
+    table = tables.activities_table(reached, POLICY)
     assert _no_small_strings(table) and list(table["Outcome published"]) == ["no", "yes, 2026-01-31"]
     assert list(table["Kind"]) == ["Quick poll", "Survey"]
     summary = we.outcome_share(reached)
@@ -346,7 +348,7 @@ def test_channel_mix_shares_of_people():
     assert math.isnan(b.at["phone", "ward_respondents"])
     assert mix.at["online", "borough_respondents"] == 230
     assert mix.at["online", "borough_share"] == pytest.approx(230 / 280 * 100)
-    assert _no_small_strings(we.channel_table(mix.reset_index(), POLICY))
+    assert _no_small_strings(tables.channel_table(mix.reset_index(), POLICY))
 
 
 # --- on the demo database ---------------------------------------------------------------------
@@ -406,9 +408,9 @@ def test_demo_representation_flags_planted_groups(app_env):
     for dimension in sorted({p["dimension"] for p in planted}):
         groups = da.respondent_groups(dimension)
         for ward in sorted({p["ward_code"] for p in planted}):
-            rep = we.representation(population, groups, ward, dimension, POLICY)
+            rep = rp.ward_representation(population, groups, ward, dimension, POLICY)
             assert no_small_counts(rep["respondents"])
-            flagged |= {(ward, dimension, g) for g in we.under_represented_groups(rep)}
+            flagged |= {(ward, dimension, g) for g in rp.under_represented_groups(rep)}
     truth = {(p["ward_code"], p["dimension"], p["category"]) for p in planted}
     assert flagged & truth, f"no planted group flagged: flagged {flagged}, planted {truth}"
     assert len(flagged - truth) <= 1, f"groups flagged that were not planted: {flagged - truth}"
@@ -418,7 +420,7 @@ def test_numpy_holm_matches_statsmodels_on_random_p_values():
     import numpy as np
     from statsmodels.stats.multitest import multipletests
 
-    from geo.ward_engagement import holm
+    from geo.representation import holm
 
     rng = np.random.default_rng(7)
     for _ in range(200):

@@ -72,3 +72,8 @@ RESPONSE_COLUMNS = {AGE: "age_band", SEX: "sex", ETHNICITY: "ethnicity", DISABIL
 
 #: What a dimension is called on screen and in printed reports.
 DIMENSION_LABELS = {AGE: "Age", SEX: "Sex", ETHNICITY: "Ethnic group", DISABILITY: "Disability"}
+
+#: What an activity kind (ACTIVITY_KINDS) is called on screen.
+ACTIVITY_KIND_LABELS = {"consultation": "Consultation", "survey": "Survey", "quick_poll": "Quick poll",
+                        "petition": "Petition", "pb_vote": "Participatory budgeting vote", "ideas": "Ideas",
+                        "event": "Event"}

@@ -133,14 +133,6 @@ def _layer(frame: gpd.GeoDataFrame, **kwargs) -> _GeoJson:
     return _GeoJson(_features(frame), frame.total_bounds, **kwargs)
 
 
-def display_precision(geometry):
-    """WGS84 display geometry rounded to 0.00001° (about 1 m, well inside the ETL's 20 m simplification): half
-    the text a map sends to the browser and a third less time serialising it on every run. Point by point:
-    it is for display only, and the topology-preserving mode fails on some real England boundaries (GEOS
-    TopologyException on a 2013 Somerset ward)."""
-    return shapely.set_precision(geometry, 1e-5, mode="pointwise")
-
-
 def _base_map(frame: gpd.GeoDataFrame) -> folium.Map:
     """An empty map fitted to `frame`, loading only Leaflet (no jQuery, Bootstrap or d3 from CDNs)."""
     if frame.crs is None or frame.crs.to_epsg() != 4326:
@@ -287,7 +279,7 @@ def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> g
 
 
 __all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points", "clicked_ward",
-           "click_id", "CLICK_OBJECTS", "districts", "MAP_WARD_LIMIT", "display_precision"]
+           "click_id", "CLICK_OBJECTS", "districts", "MAP_WARD_LIMIT"]
 
 #: What a clickable map asks st_folium to return: the clicked feature, where it was clicked and how many
 #: clicks the map has seen. Panning and zooming change none of them, so they do not rerun the page.

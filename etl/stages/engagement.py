@@ -1,0 +1,159 @@
+"""Engagement: the portal export's activities and responses, each response placed in its ward.
+
+When the config asks for synthetic engagement ([engagement.synthetic]) and the files are not
+there yet, a generator supplied by the caller writes them first for the district's real
+postcodes and census groups. The loader never imports a generator itself (the demo package
+sits beside the loader, not under it); the command line passes demo.write_engagement.
+
+Responses can number millions: only distinct postcodes and distinct answers pass through
+Python, and the join of responses to them is one hash join in DuckDB (`_insert_responses`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+import pyarrow as pa
+
+from etl.checks import ACTIVITIES, DEMOGRAPHIC_COLUMNS, RESPONSES, RowProblem, parse_dates, validate
+from etl.config import Config
+from etl.errors import InputError
+from etl.mappings import map_answer
+from etl.postcodes import is_valid, normalise, place_postcodes
+from etl.readers import line_of
+from etl.stages.context import LoadContext, accept, insert
+from etl.statistics import UNITEMISED
+from vocabulary.schema import column_names
+
+
+class EngagementGenerator(Protocol):
+    """Writes activities.csv, responses.csv (and truth.json) into out_dir for residents at the given postcodes.
+
+    postcodes: columns postcode, ward_code; population: columns ward_code, dimension, category,
+    persons. demo.write_engagement is one.
+    """
+
+    def __call__(self, out_dir: Path, postcodes: pd.DataFrame, population: pd.DataFrame, *, seed: int,
+                 n_responses: int) -> object: ...
+
+
+def needs_synthetic_engagement(config: Config) -> bool:
+    """True when the config asks for synthetic engagement and its files have not been generated yet."""
+    eng = config.engagement
+    return not (eng is None or eng.synthetic is None or (eng.activities.exists() and eng.responses.exists()))
+
+
+def require_generator(config: Config, generator: EngagementGenerator | None) -> None:
+    """Stop before loading anything when the config needs synthetic engagement and no generator was given."""
+    if generator is None and needs_synthetic_engagement(config):
+        raise InputError(config.path, "[engagement.synthetic] asks for generated engagement, but this build was given "
+                         "no generator: call build(..., synthetic_engagement=demo.write_engagement), as "
+                         "python -m etl build does")
+
+
+def ensure_synthetic_engagement(ctx: LoadContext, population: pd.DataFrame, generator: EngagementGenerator) -> None:
+    """Generate the engagement files for the district's placed postcodes when the config asks and they are absent.
+
+    build() has already checked (require_generator) that a generator was given if one is needed.
+    """
+    if not needs_synthetic_engagement(ctx.config):
+        return
+    eng = ctx.config.engagement
+    ctx.say(f"engagement: generating {eng.synthetic.responses:,} synthetic responses for "
+            f"{ctx.config.council_name} postcodes (seed {eng.synthetic.seed})")
+    district = place_postcodes(ctx.directory.in_district(ctx.config.lad_code, ctx.config.whole_country), ctx.wards)
+    district = district[district["ward_code"].notna()]
+    if eng.activities.parent != eng.responses.parent:
+        raise InputError(ctx.config.path, "synthetic engagement needs activities and responses in one folder")
+    eng.activities.parent.mkdir(parents=True, exist_ok=True)
+    # The generator draws answers from the labelled census groups only.
+    labelled = population[population["category"] != UNITEMISED]
+    generator(eng.activities.parent, district[["postcode", "ward_code"]], labelled,
+              seed=eng.synthetic.seed, n_responses=eng.synthetic.responses)
+
+
+def load_engagement(ctx: LoadContext) -> None:
+    """Check and load activities, then the responses to them."""
+    eng = ctx.config.engagement
+    if eng is None:
+        return
+    acts, rep = ctx.read_source("activities", eng.activities, eng.source, eng.date)
+    drop = accept(validate(acts, ACTIVITIES), eng.activities, rep, ctx.config.max_rejected_rows)
+    acts = acts[~acts.index.map(line_of).isin(drop)].copy()
+    for col in ("opened", "closed", "outcome_published_on"):
+        acts[col] = parse_dates(acts[col]).dt.date if col in acts else None
+    for col in ("owner", "scope"):
+        if col not in acts:
+            acts[col] = None
+    acts["kind"] = acts["kind"].str.strip().str.lower()
+    insert(ctx.con, "activities", acts)
+    rep.rows_loaded = len(acts)
+    ctx.say(f"activities: {len(acts)} loaded")
+    _load_responses(ctx, set(acts["activity_id"]))
+
+
+def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
+    eng = ctx.config.engagement
+    frame, rep = ctx.read_source("responses", eng.responses, eng.source, eng.date)
+    ctx.say(f"responses: {len(frame):,} read, checking")
+    problems = validate(frame, RESPONSES)
+    if "activity_id" in frame:
+        orphan = frame["activity_id"].notna() & ~frame["activity_id"].isin(activity_ids)
+        problems += [RowProblem(line_of(i), "activity_id", f"'{frame.at[i, 'activity_id']}' is not in activities")
+                     for i in frame.index[orphan]]
+    placed = pd.DataFrame(columns=["postcode", "ward_code"])
+    if "postcode" in frame:
+        frame["postcode"] = normalise(frame["postcode"])
+        distinct = frame["postcode"].dropna().drop_duplicates()
+        ctx.say(f"responses: geocoding {len(distinct):,} distinct postcodes")
+        placed = ctx.locate(distinct)
+        # Badly formed postcodes are already reported by the declared checks.
+        unknown = is_valid(frame["postcode"]) & ~frame["postcode"].isin(set(placed["postcode"]))
+        problems += [RowProblem(line_of(i), "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode "
+                                "directory") for i in frame.index[unknown]]
+    problems.sort(key=lambda p: (p.line is not None, p.line or 0))
+    drop = accept(problems, eng.responses, rep, ctx.config.max_rejected_rows)
+    if drop:
+        frame = frame[~frame.index.map(line_of).isin(drop)].copy()
+    loaded = _insert_responses(ctx, frame, placed)
+    rep.rows_loaded = loaded
+    outside = ctx.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]
+    if outside:
+        rep.notes.append(f"{outside:,} response(s) have no postcode or one outside the borough; kept, no ward.")
+    ctx.say(f"responses: {loaded:,} loaded ({outside:,} without a ward in the borough)")
+
+
+def _insert_responses(ctx: LoadContext, frame: pd.DataFrame, placed: pd.DataFrame) -> int:
+    """Join responses to their placed postcode and mapped answers inside DuckDB.
+
+    Only the distinct postcodes and distinct answers pass through Python; the million-row
+    join is one hash join in DuckDB, which is what keeps large loads quick.
+    """
+    con = ctx.con
+    text = {c: frame[c] if c in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+            for c in ["response_id", "respondent_id", "activity_id", "postcode", "channel",
+                      *DEMOGRAPHIC_COLUMNS]}
+    raw = pd.DataFrame({c: v.astype("string[pyarrow]") for c, v in text.items()})
+    raw["submitted_at"] = parse_dates(frame["submitted_at"])
+    con.register("_raw", pa.Table.from_pandas(raw, preserve_index=False))
+    con.register("_places", placed[["postcode", "ward_code"]])
+    joins, picks = [], []
+    for i, (col, dim) in enumerate(DEMOGRAPHIC_COLUMNS.items()):
+        answers = raw[col].dropna().unique()
+        mapping = pd.DataFrame({"answer": pd.Series(answers, dtype="string"),
+                                "category": pd.Series([map_answer(dim, a) for a in answers], dtype="string")})
+        con.register(f"_map{i}", mapping)
+        joins.append(f'LEFT JOIN _map{i} m{i} ON m{i}.answer = r."{col}"')
+        picks.append(f"coalesce(m{i}.category, ?) AS \"{col}\"")
+    # Identifiers are the schema's own column names, never input; values are bound parameters.
+    con.execute(f"""
+        INSERT INTO responses ({", ".join(column_names("responses"))})
+        SELECT r.response_id, r.respondent_id, r.activity_id, r.submitted_at, r.postcode, p.ward_code,
+               lower(trim(r.channel)), {", ".join(picks)}
+        FROM _raw r LEFT JOIN _places p USING (postcode) {" ".join(joins)}""",
+                [map_answer(dim, None) for dim in DEMOGRAPHIC_COLUMNS.values()])
+    for name in ["_raw", "_places", *(f"_map{i}" for i in range(len(DEMOGRAPHIC_COLUMNS)))]:
+        con.unregister(name)
+    return len(raw)

@@ -1,0 +1,1 @@
+"""Rendering: maps, charts, printable reports and display tables built from geo's results; no analysis here."""

@@ -1,0 +1,40 @@
+"""Services: cached analysis calls and view models the pages use (between pages and geo/data_access).
+
+Each function reads tables through data_access, runs geo's analysis on them and caches the result
+per database version, filter and disclosure policy (`services.caching.analysis`), so a page run
+costs a dictionary lookup. Nothing here draws widgets or runs SQL.
+"""
+
+from services.areas import districts, starting_scheme, ward_crossings
+from services.participation import (
+    borough_representation,
+    cold_spots,
+    hexagon_cells,
+    hexagon_layer,
+    outreach_targets,
+    participation_reach,
+    quarterly_reach,
+    quarterly_target_table,
+    representation_matrix,
+    representation_view,
+    scrutiny_parts,
+    themed_group,
+)
+from services.profiles import (
+    area_profile,
+    indicator_values,
+    profile_inputs,
+    ward_labels,
+    ward_participation,
+    ward_profile,
+    ward_representation,
+    ward_surroundings,
+)
+
+__all__ = [
+    "area_profile", "borough_representation", "cold_spots", "districts", "hexagon_cells", "hexagon_layer",
+    "indicator_values", "outreach_targets", "participation_reach", "profile_inputs", "quarterly_reach",
+    "quarterly_target_table", "representation_matrix", "representation_view", "scrutiny_parts", "starting_scheme",
+    "themed_group", "ward_crossings", "ward_labels", "ward_participation", "ward_profile", "ward_representation",
+    "ward_surroundings",
+]

@@ -1,0 +1,51 @@
+"""The residents part of a profile, drawn the same way for a ward (Ward profile page) and an area (Areas page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data_access as da
+from render import charts
+from ui.frame import filter_summary, sources, table
+from vocabulary import AGE, DIMENSION_LABELS, DISABILITY, ETHNICITY, SEX
+
+#: Column names of a ward profile's tables, and what they read when the profile is of an area of wards.
+AREA_WORDING = {"This ward": "This area", "Rank among wards (1 = highest)": "Rank among areas (1 = highest)",
+                "Ward %": "Area %", "Ward average rank": "Area average rank", "In this ward": "In this area"}
+PROFILE_DIMENSIONS = tuple((DIMENSION_LABELS[d], d) for d in (AGE, ETHNICITY, SEX, DISABILITY))
+
+
+def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: str = "profile") -> None:
+    """The residents part of a profile (geo.profile.Profile): headline indicators, the make-up of residents as
+    charts with tables, deprivation and community assets, with their sources.
+
+    The Ward profile page shows a ward with it and the Areas page an area of wards (unit="area"), so the two read
+    the same and a change reaches both. key: prefix for the charts' element keys, unique per page."""
+    words = AREA_WORDING if unit == "area" else {}
+    st.subheader("Headline indicators")
+    table(prof.headline.drop(columns=["Source", "Date"]).rename(columns=words))
+    st.caption(f"Better/similar/worse: more than 10% better or worse than the borough value, else similar; blank "
+               f"where higher is neither better nor worse. Rank among the {unit}s of the borough. England values come "
+               f"from the national census and IMD files where they were loaded. {filter_summary(flt)}.")
+    with st.expander("Sources and dates of the headline indicators"):
+        table(prof.headline[["Indicator", "Source", "Date"]])
+    for title, dimension in PROFILE_DIMENSIONS:
+        if dimension not in prof.compositions:
+            continue
+        st.subheader(title)
+        comp = prof.compositions[dimension].rename(columns=words)
+        share = words.get("Ward %", "Ward %")
+        chart, tab = st.columns([3, 2])
+        fig = charts.grouped_bars(comp, "Group", {f"This {unit}": share, "Borough": "Borough %"}, "% of residents")
+        chart.plotly_chart(fig, width="stretch", key=f"{key}_{dimension}_chart")
+        with tab:
+            table(comp)
+        sources(dimension)
+    if not prof.deprivation.empty:
+        st.subheader("Deprivation")
+        table(prof.deprivation.rename(columns=words))
+        st.caption("Ranks are national among 32,844 LSOAs (1 = most deprived), weighted by mid-2015 population.")
+        sources("deprivation")
+    st.subheader("Community assets")
+    table(prof.assets.rename(columns=words))
+    sources("assets")

@@ -7,6 +7,7 @@ Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 import data_access as da
 import ui
@@ -22,6 +24,26 @@ from vocabulary import ACTIVITY_KINDS
 from vocabulary.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("wardscope")
+PAGE_FAILED = ("Something went wrong on this page; it has been logged. Try again, change the filters or choose "
+               "another page; if it keeps happening, tell whoever looks after Wardscope.")
+
+
+def run_page(page) -> None:
+    """Run the chosen page; an unexpected error becomes a plain message on screen and a logged traceback.
+
+    A traceback on screen tells a resident-facing user nothing and shows file paths, so it goes to the
+    server's log (logging, with the page's title) and the page says only that something went wrong.
+    st.stop, st.rerun and st.switch_page work by raising Streamlit's ScriptControlException (a BaseException,
+    never caught by `except Exception`); it is re-raised explicitly all the same, so they keep working.
+    """
+    try:
+        page.run()
+    except ScriptControlException:
+        raise
+    except Exception:
+        log.exception("The page %r failed", getattr(page, "title", page))
+        st.error(PAGE_FAILED, icon=":material/error:")
 
 # The first session after the server starts runs under Streamlit's legacy pages/ discovery, which
 # knows none of the url paths below, so a link such as /ward?ward=E05002229 would land on a blank
@@ -86,4 +108,4 @@ with st.sidebar:
                f"{DisclosurePolicy.from_env().threshold}, or when a small count could be worked out from it and the "
                "totals.")
 
-navigation.run()
+run_page(navigation)

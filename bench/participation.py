@@ -91,9 +91,9 @@ def null_flags(seeds, postcodes, population, dimensions: list[str], folder: Path
             groups = _respondent_groups(responses, ward_of, columns[dimension], dimension)
             matrix = rp.representation_matrix(population, groups, codes, dimension, policy)
             for (ward, group), flag in zip(zip(matrix["ward_code"], matrix["group"], strict=True),
-                                           matrix["under_represented"], strict=True):
+                                           matrix["flag"] != "", strict=True):  # either direction
                 counts[(ward, dimension, group)] = counts.get((ward, dimension, group), 0) + int(flag)
-            per_family = matrix.groupby("ward_code")["under_represented"].any()
+            per_family = (matrix["flag"] != "").groupby(matrix["ward_code"]).any()
             families += len(per_family)
             families_flagged += int(per_family.sum())
     rates = {k: v / n_seeds for k, v in counts.items()}

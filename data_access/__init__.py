@@ -12,6 +12,8 @@ Analysis of these tables (protection, rates, tests) lives in geo/ and is cached 
 
 from data_access.connection import cached, db_path, query, use_database, version
 from data_access.engagement import (
+    activity_age_limits,
+    activity_scope_wards,
     borough_totals,
     engagement_options,
     group_channels,
@@ -50,10 +52,10 @@ from data_access.workspace import (
 )
 
 __all__ = [
-    "EngagementFilter", "activities", "assets", "borough_totals", "cached", "datasets", "db_path", "delete_item",
-    "duplicate_item", "engagement_options", "england", "group_channels", "load_history", "lsoa_deprivation", "meta",
-    "population", "provenance", "query", "rename_item", "respondent_groups", "respondent_groups_quarterly",
-    "respondent_hexes", "save_item", "saved_items", "sources_by_dataset", "use_database", "version",
-    "ward_activities", "ward_channels", "ward_deprivation", "ward_engagement", "ward_geometry_bng", "ward_names",
-    "ward_quarterly", "wards", "workspace_path",
+    "EngagementFilter", "activities", "activity_age_limits", "activity_scope_wards", "assets", "borough_totals",
+    "cached", "datasets", "db_path", "delete_item", "duplicate_item", "engagement_options", "england",
+    "group_channels", "load_history", "lsoa_deprivation", "meta", "population", "provenance", "query", "rename_item",
+    "respondent_groups", "respondent_groups_quarterly", "respondent_hexes", "save_item", "saved_items",
+    "sources_by_dataset", "use_database", "version", "ward_activities", "ward_channels", "ward_deprivation",
+    "ward_engagement", "ward_geometry_bng", "ward_names", "ward_quarterly", "wards", "workspace_path",
 ]

@@ -188,3 +188,46 @@ def group_channels(dimension: str, flt: EngagementFilter = EngagementFilter()) -
             WHERE r.ward_code IS NOT NULL AND {where})
         SELECT p.category, u.channel, count(*) AS respondents FROM people p JOIN used u USING (who)
         GROUP BY ALL ORDER BY 1, 2""", params + params)
+
+
+def _activities_in(flt: EngagementFilter) -> tuple[str, list]:
+    """SQL condition on the activities table for the filter's activities: its kinds, owners and activity ids,
+    open at some time in its date range (channels do not restrict who could take part)."""
+    parts, params = ["TRUE"], []
+    for column, values in (("kind", flt.kinds), ("owner", flt.owners), ("activity_id", flt.activity_ids)):
+        if values:
+            parts.append(f"{column} IN (SELECT unnest(?))")
+            params.append(list(values))
+    if flt.start:
+        parts.append("(closed IS NULL OR closed >= ?)")
+        params.append(flt.start)
+    if flt.end:
+        parts.append("(opened IS NULL OR opened <= ?)")
+        params.append(flt.end)
+    return " AND ".join(parts), params
+
+
+@cached
+def activity_age_limits(flt: EngagementFilter = EngagementFilter()) -> tuple[int | None, int | None]:
+    """The widest age limits of the activities in the filter: (lowest min_age, highest max_age), None = no limit.
+
+    An activity with no limit (NULL) lifts that limit for the whole filter; no activity at all gives no limits.
+    """
+    where, params = _activities_in(flt)
+    row = query(f"""SELECT count(*) AS n, min(min_age) AS lo, max(max_age) AS hi,
+                           bool_or(min_age IS NULL) AS lo_open, bool_or(max_age IS NULL) AS hi_open
+                    FROM activities WHERE {where}""", params).iloc[0]
+    if not row["n"]:
+        return None, None
+    return (None if row["lo_open"] else int(row["lo"]), None if row["hi_open"] else int(row["hi"]))
+
+
+@cached
+def activity_scope_wards(flt: EngagementFilter = EngagementFilter()) -> tuple[str, ...] | None:
+    """The wards whose residents could take part in the filter's activities: None for the whole borough (an
+    activity open to the borough, or none at all), else the union of the activities' scope wards, in code order."""
+    where, params = _activities_in(flt)
+    scopes = query(f"SELECT DISTINCT coalesce(scope, 'borough') AS scope FROM activities WHERE {where}", params)
+    if scopes.empty or (scopes["scope"].str.lower() == "borough").any():
+        return None
+    return tuple(sorted({code for scope in scopes["scope"] for code in scope.split(";") if code}))

@@ -38,15 +38,16 @@ _CHANNELS = np.array(["online", "paper", "event", "email", "phone"], dtype=objec
 _CHANNEL_P = np.array([0.72, 0.12, 0.07, 0.05, 0.04])
 
 #: How residents actually type each answer (all spellings etl.mappings.map_answer knows),
-#: with how often each spelling is used.
+#: with how often each spelling is used. Age answers are census bands in other words: a form band
+#: such as "18-24" or "75+" is stored as its own band (docs/data-contract.md), not as a census one.
 _SPELLINGS: dict[str, dict[str, list[tuple[str, float]]]] = {
     AGE: {
         "0-15": [("Under 16", 0.6), ("15 or under", 0.2), ("0-15", 0.2)],
-        "16-24": [("16-24", 0.6), ("16 to 24", 0.25), ("18-24", 0.15)],
+        "16-24": [("16-24", 0.75), ("16 to 24", 0.25)],
         "25-34": [("25-34", 0.8), ("25 to 34", 0.2)],
         "35-49": [("35-49", 0.8), ("35 to 49", 0.2)],
         "50-64": [("50-64", 0.8), ("50 to 64", 0.2)],
-        "65+": [("65+", 0.5), ("65 and over", 0.2), ("65-74", 0.18), ("75+", 0.12)],
+        "65+": [("65+", 0.6), ("65 and over", 0.25), ("65 or over", 0.15)],
     },
     SEX: {
         "Female": [("Female", 0.85), ("Woman", 0.1), ("F", 0.05)],

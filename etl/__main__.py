@@ -3,6 +3,7 @@
     python -m etl build --config examples/thurrock.toml --db data/thurrock.duckdb
     python -m etl demo --db data/wardscope.duckdb
     python -m etl profiles --db data/thurrock.duckdb --out profiles/ [--format html,pdf] [--ward CODE]
+    python -m etl report --db data/thurrock.duckdb --out papers/ [--kind K] [--channel C] [--from D] [--to D]
 
 `build` loads a council's real files described by a TOML config (docs/data-contract.md);
 `demo` generates a synthetic borough with the demo package and loads it the same way.
@@ -10,13 +11,16 @@ This is the one place that wires the loader (etl) and the demo generator (demo):
 with [engagement.synthetic] gets its engagement files from demo.write_engagement.
 Both write a new database file and publish it atomically: if anything fails, the
 database already at --db is left exactly as it was. `profiles` writes a one-page A4 profile
-of every ward (HTML and/or PDF), indicators.csv and index.html from a published database.
+of every ward (HTML and/or PDF), indicators.csv and index.html from a published database;
+`report` the participation scrutiny report (HTML, PDF, its tables as CSV) with representation.csv
+and reach.csv, under the same filters as the app's sidebar.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from etl.errors import InputError
@@ -43,7 +47,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default html,pdf)")
     p.add_argument("--ward", action="append", default=None, metavar="CODE",
                    help="only this ward (repeat for more; default every ward)")
+    r = sub.add_parser("report", help="write the participation scrutiny report (HTML, PDF, CSV), representation.csv "
+                       "and reach.csv")
+    r.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default {DEFAULT_DB})")
+    r.add_argument("--out", type=Path, required=True, help="folder to write the papers to (created if needed)")
+    r.add_argument("--kind", action="append", default=[], help="only this kind of activity (repeat for more)")
+    r.add_argument("--owner", action="append", default=[], help="only this council service (repeat for more)")
+    r.add_argument("--channel", action="append", default=[], help="only this channel (repeat for more)")
+    r.add_argument("--from", dest="start", type=date.fromisoformat, default=None,
+                   help="responses submitted on or after this day (YYYY-MM-DD)")
+    r.add_argument("--to", dest="end", type=date.fromisoformat, default=None,
+                   help="responses submitted on or before this day (YYYY-MM-DD)")
+    r.add_argument("--target", type=float, default=20.0,
+                   help="people taking part per 1,000 residents per year, in every ward (default 20)")
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    """`report`: the filter from the options, then services.exports (the same view model as the page)."""
+    from data_access import EngagementFilter
+    from services.exports import run_report
+
+    flt = EngagementFilter(kinds=tuple(args.kind), owners=tuple(args.owner), channels=tuple(args.channel),
+                           start=args.start, end=args.end)
+    return run_report(args.db, args.out, flt, args.target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         from services.exports import run
 
         return run(args.db, args.out, args.format, args.ward)
+    if args.command == "report":
+        return _report(args)
     from demo import write_demo_borough, write_engagement
     from etl.build import build
     from etl.config import load_config

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.errors import InputError
-from etl.mappings import CATEGORY_MAPS
+from etl.mappings import CATEGORY_MAPS, config_answers
 
 
 @dataclass
@@ -68,6 +68,9 @@ class EngagementSpec:
     source: str = ""
     date: str = ""
     synthetic: SyntheticEngagementSpec | None = None
+    min_age: int | None = None  # default age limits of every activity whose row does not say (NULL = none)
+    max_age: int | None = None
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # [engagement.answers.*], etl.mappings.Answers
 
 
 @dataclass
@@ -154,6 +157,32 @@ def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
     return StatisticsSpec(**t)
 
 
+def _age_limit(value: object, key: str, cfg: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+        raise InputError(cfg, f"[engagement] {key} must be a whole number of years (0-120), not {value!r}")
+    return value
+
+
+def _engagement(table: dict, cfg: Path) -> EngagementSpec:
+    e = _take(table, {"activities", "responses", "source", "date", "synthetic", "min_age", "max_age", "answers"},
+              "engagement", cfg)
+    synth = None
+    if "synthetic" in e:
+        s = _take(e["synthetic"], {"seed", "responses"}, "engagement.synthetic", cfg)
+        synth = SyntheticEngagementSpec(**s)
+    min_age, max_age = (_age_limit(e.get(k), k, cfg) for k in ("min_age", "max_age"))
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise InputError(cfg, f"[engagement] min_age {min_age} is above max_age {max_age}")
+    return EngagementSpec(
+        activities=_path(cfg.parent, e.get("activities"), "engagement", cfg),
+        responses=_path(cfg.parent, e.get("responses"), "engagement", cfg),
+        source=e.get("source", ""), date=e.get("date", ""), synthetic=synth, min_age=min_age, max_age=max_age,
+        answers=config_answers(e.get("answers", {}), cfg),
+    )
+
+
 def load_config(path: str | Path) -> Config:
     """Parse and check a config file; every problem is an InputError naming the file."""
     cfg = Path(path).resolve()
@@ -198,18 +227,7 @@ def load_config(path: str | Path) -> Config:
         a = _take(raw["assets"], {"file", "source", "date"}, "assets", cfg)
         assets = BoundarySpec(file=_path(cfg.parent, a.get("file"), "assets", cfg), source=a.get("source", ""),
                               date=a.get("date", ""))
-    eng = None
-    if "engagement" in raw:
-        e = _take(raw["engagement"], {"activities", "responses", "source", "date", "synthetic"}, "engagement", cfg)
-        synth = None
-        if "synthetic" in e:
-            s = _take(e["synthetic"], {"seed", "responses"}, "engagement.synthetic", cfg)
-            synth = SyntheticEngagementSpec(**s)
-        eng = EngagementSpec(
-            activities=_path(cfg.parent, e.get("activities"), "engagement", cfg),
-            responses=_path(cfg.parent, e.get("responses"), "engagement", cfg),
-            source=e.get("source", ""), date=e.get("date", ""), synthetic=synth,
-        )
+    eng = _engagement(raw["engagement"], cfg) if "engagement" in raw else None
     load = _take(raw.get("load", {}), {"max_rejected_rows"}, "load", cfg)
     return Config(
         path=cfg,

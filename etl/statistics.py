@@ -18,8 +18,8 @@ from etl.config import StatisticsSpec
 from etl.errors import InputError
 from etl.readers import line_of, read_table, to_number
 from etl.reports import SourceReport
+from vocabulary import UNITEMISED
 
-UNITEMISED = "Other (not itemised in source)"
 _NAME_SUFFIX = re.compile(r"^(?P<msoa>(?P<lad>.+) \d{3})[A-Z]$")
 
 

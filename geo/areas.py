@@ -29,6 +29,13 @@ the area's dissolved boundary in EPSG:27700: 1 for a circle, near 0 for a long t
 ragged shape. Area boundaries are dissolved (shapely union) from the full-resolution
 ward boundaries, so neighbouring areas share their edges exactly and leave no slivers.
 
+Repair before union: published boundaries can be invalid (self-touching rings, slivers that cross;
+Birmingham's and some of Thurrock's output areas are), and a simplified or reprojected copy of a valid
+boundary can become invalid too (Thurrock's display wards do). GEOS refuses to union invalid polygons
+("TopologyException: side location conflict"), so every union here first repairs its inputs in
+EPSG:27700 (`valid_polygons`: shapely.make_valid, the OGC repair of GEOS's MakeValid, keeping only the
+polygonal parts), and falls back to a 1 mm snap-rounded union should GEOS still refuse.
+
 The ward → area lookup CSV and the GeoJSON export are in geo.areas_lookup; comparing two schemes
 and the make-up of areas in geo.areas_compare.
 """
@@ -43,6 +50,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from libpysal.weights import Queen, Rook, W
+from shapely.errors import GEOSException
 
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, safe_rate
 
@@ -372,13 +380,50 @@ def polsby_popper(geometry) -> float:
     return 4 * math.pi * geometry.area / geometry.length ** 2
 
 
+UNION_GRID_M = 0.001  # the snap-rounding grid of the fallback union: 1 mm, far below the boundaries' accuracy
+
+
+def valid_polygons(geometries) -> np.ndarray:
+    """Each geometry made valid, keeping only its polygonal parts (an empty polygon when none is left).
+
+    shapely.make_valid (GEOS MakeValid, 'linework' method: every edge kept, rings re-noded) repairs
+    self-intersecting and self-touching rings; the points and lines it may also return (a collapsed sliver)
+    have no area and are dropped, as etl.readers does when loading. Valid geometries are passed through
+    untouched, so a clean map costs one validity check per geometry.
+    """
+    geoms = np.asarray(geometries, dtype=object).copy()
+    for i in np.flatnonzero(~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)):
+        parts = [p for p in shapely.get_parts(shapely.make_valid(geoms[i]))
+                 if p.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(parts) if parts else shapely.Polygon()
+        geoms[i] = fixed if fixed.is_valid else fixed.buffer(0)
+    return geoms
+
+
+def union_valid(geometries):
+    """The union of polygons, repaired first (`valid_polygons`); valid, or an empty polygon for none.
+
+    A union of valid polygons can still fail on nearly coincident edges; GEOS's OverlayNG with a fixed
+    precision grid (snap rounding, UNION_GRID_M) is robust to that, so it is the fallback.
+    """
+    geoms = valid_polygons(geometries)
+    if len(geoms) == 0:
+        return shapely.Polygon()
+    try:
+        out = shapely.union_all(geoms)
+    except GEOSException:
+        out = shapely.union_all(geoms, grid_size=UNION_GRID_M)
+    return out if out.is_valid else valid_polygons([out])[0]
+
+
 def dissolve(assignment: pd.Series, wards_bng: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per area (sorted by name): area, wards, geometry = union of its full-resolution wards (EPSG:27700)."""
+    """One row per area (sorted by name): area, wards, geometry = union of its full-resolution wards (EPSG:27700),
+    repaired before the union (`union_valid`), so the result is valid even from invalid boundaries."""
     frame = _measured(wards_bng).set_index("ward_code")
     areas = clean_assignment(assignment, list(frame.index))
     rows = []
     for name, members in areas.groupby(areas, sort=True):
-        geom = shapely.union_all(frame.geometry.loc[list(members.index)].to_numpy())
+        geom = union_valid(frame.geometry.loc[list(members.index)].to_numpy())
         rows.append({"area": name, "wards": len(members), "geometry": geom})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:27700")
 

@@ -1,4 +1,4 @@
-"""Cold spots: spatial clusters of low participation, by Local Moran's I (Anselin 1995) via esda.
+"""Cold spots and spatial outliers of participation, by Local Moran's I (Anselin 1995) via esda.
 
 Input is the Empirical Bayes smoothed rate per 1,000 residents (Marshall 1991; see
 geo.participation.eb_rates), so a small ward's chance extreme does not make a cluster. Wards
@@ -9,7 +9,11 @@ permutations, a fixed seed so the map is reproducible). The pseudo p-values are 
 not corrected for the number of wards; the page says so.
 
 Quadrants (esda's `q`): 1 high among high (hot spot), 2 low among high, 3 low among low
-(cold spot), 4 high among low. A ward is labelled only when p_sim < alpha.
+(cold spot), 4 high among low. 1 and 3 are clusters (a ward like its neighbours); 2 and 4 are
+spatial outliers (a ward unlike its neighbours: "low among high" is a low ward whose neighbours
+take part well, which a search for cold clusters alone would miss). A ward is labelled only when
+p_sim < alpha. Local Moran compares a ward with its neighbours, not with the borough: a low ward
+among ordinary neighbours may be neither, which is what the funnel plot (geo.funnel) is for.
 The output is a classification, not a count of people: it reveals no count below the
 disclosure threshold (rates themselves stay hidden where geo.disclosure hides them).
 """
@@ -20,8 +24,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-QUADRANTS = {1: "Hot spot (high among high)", 2: "Low outlier (low among high)",
-             3: "Cold spot (low among low)", 4: "High outlier (high among low)"}
+QUADRANTS = {1: "Hot spot (high among high)", 2: "Spatial outlier: low among high",
+             3: "Cold spot (low among low)", 4: "Spatial outlier: high among low"}
+#: What each quadrant is: a cluster of like wards or a ward unlike its neighbours.
+KINDS = {1: "cluster", 2: "spatial outlier", 3: "cluster", 4: "spatial outlier"}
 NOT_SIGNIFICANT = "Not significant"
 NOT_TESTED = "Not tested (no neighbours or no residents)"
 PERMUTATIONS = 999
@@ -46,7 +52,8 @@ def local_moran(values: pd.Series, geometry_bng: gpd.GeoDataFrame, permutations:
 
     Wards without a value or without neighbours (islands) are left out of the weights and the
     test and labelled NOT_TESTED. Returns one row per ward of `geometry_bng`: ward_code, value,
-    local_i, p_sim, quadrant (1–4), significant (p_sim < alpha), label.
+    local_i, p_sim, quadrant (1–4), significant (p_sim < alpha), label, kind ('cluster', 'spatial
+    outlier', or '' when not significant or not tested).
     """
     from esda.moran import Moran_Local
 
@@ -76,4 +83,5 @@ def local_moran(values: pd.Series, geometry_bng: gpd.GeoDataFrame, permutations:
                                      zip(out.loc[idx, "quadrant"], out.loc[idx, "significant"], strict=True)]
     out["quadrant"] = out["quadrant"].astype(int)
     out["significant"] = out["significant"].astype(bool)
+    out["kind"] = [KINDS[q] if s else "" for q, s in zip(out["quadrant"], out["significant"], strict=True)]
     return out.reset_index(drop=True)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo import indicators
+from geo.areas import union_valid, valid_polygons
 from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from vocabulary import AGE_BANDS
 
@@ -37,6 +38,7 @@ class ProfileInputs:
     england_deprivation: pd.DataFrame | None = None
     policy: DisclosurePolicy = DEFAULT_POLICY
     precomputed_values: pd.DataFrame | None = field(default=None, repr=False)
+    wards_bng: gpd.GeoDataFrame | None = field(default=None, repr=False)  # ward_code, full-resolution EPSG:27700
 
     @property
     def values(self) -> pd.DataFrame:
@@ -236,7 +238,7 @@ def area_inputs(inputs: ProfileInputs, assignment: pd.Series) -> ProfileInputs:
 
     assignment: ward_code → area name. Counts are summed over each area's wards; deprivation
     keeps LSOA counts and the population-weighted mean rank; the map geometry is the union of
-    the wards. Engagement: an area's rates are hidden whenever any of its wards' counts is
+    the wards (`area_shapes`). Engagement: an area's rates are hidden whenever any of its wards' counts is
     hidden on the ward tables, so area and ward figures cannot be subtracted to recover a small
     count. People taking part are summed over wards (someone who responded from two wards of an
     area counts twice, as on the ward tables).
@@ -253,9 +255,7 @@ def area_inputs(inputs: ProfileInputs, assignment: pd.Series) -> ProfileInputs:
         most_deprived_20_count=("most_deprived_20_count", "sum"))
     dep["mean_rank"] = dep["weighted"] / dep["population"]
     dep["most_deprived_20_share"] = dep["most_deprived_20_count"] / dep["lsoa_count"]
-    wards = inputs.wards.assign(ward_code=inputs.wards["ward_code"].map(area_of)).dropna(subset=["ward_code"])
-    shapes = wards.dissolve(by="ward_code").reset_index()[["ward_code", "geometry"]]
-    shapes["ward_name"] = shapes["ward_code"]
+    shapes, shapes_bng = area_shapes(inputs, area_of)
     engagement = regroup(inputs.engagement).groupby("ward_code", as_index=False)[["responses", "respondents"]].sum()
     ward_codes = list(inputs.wards["ward_code"])
     hidden_areas: set[str] = set()
@@ -267,8 +267,38 @@ def area_inputs(inputs: ProfileInputs, assignment: pd.Series) -> ProfileInputs:
         wards=shapes, population=population, deprivation=dep.drop(columns="weighted"),
         lsoa_deprivation=regroup(inputs.lsoa_deprivation), assets=regroup(inputs.assets), engagement=engagement,
         provenance=inputs.provenance, england_population=inputs.england_population,
-        england_deprivation=inputs.england_deprivation, policy=inputs.policy)
+        england_deprivation=inputs.england_deprivation, policy=inputs.policy,
+        wards_bng=shapes_bng)
     values = grouped.values.copy()
     values.loc[values.index.isin(hidden_areas), ["responses_per_1000", "respondents_per_1000"]] = np.nan
     grouped.precomputed_values = values
     return grouped
+
+
+def _dissolved(wards_bng: gpd.GeoDataFrame, area_of: pd.Series) -> gpd.GeoDataFrame:
+    """ward_code (= area name), geometry: the union of each area's wards in EPSG:27700, repaired first
+    (geo.areas.union_valid); wards without an area are left out. Area names are kept exactly as given."""
+    frame = wards_bng.assign(area=wards_bng["ward_code"].map(area_of)).dropna(subset=["area"])
+    rows = [{"ward_code": name, "geometry": union_valid(group.geometry.to_numpy())}
+            for name, group in frame.groupby("area", sort=True)]
+    return gpd.GeoDataFrame(rows, columns=["ward_code", "geometry"], geometry="geometry", crs=wards_bng.crs)
+
+
+def area_shapes(inputs: ProfileInputs, area_of: pd.Series) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Each area's wards dissolved: (display, full resolution), keyed like wards (ward_code = area name).
+
+    The union is taken in EPSG:27700 from the full-resolution boundaries (inputs.wards_bng, valid as loaded)
+    and only then reprojected to the display CRS: the display copies are simplified and reprojected, and
+    on real boundaries some are invalid (two of Thurrock's wards in WGS84), which GEOS refuses to union
+    ("TopologyException: side location conflict"). Without wards_bng the display geometry is projected to
+    EPSG:27700 and repaired before the union (geo.areas.valid_polygons). A reprojected shape that comes out
+    invalid is repaired again, so every shape returned is valid. The display frame has ward_name = the area.
+    """
+    source = inputs.wards_bng
+    if source is None:
+        source = inputs.wards[["ward_code", "geometry"]].to_crs("EPSG:27700")
+    full = _dissolved(source[["ward_code", "geometry"]], area_of)
+    shown = full.to_crs(inputs.wards.crs or "EPSG:4326")
+    shown["geometry"] = valid_polygons(shown.geometry.to_numpy())
+    shown["ward_name"] = shown["ward_code"]
+    return shown[["ward_code", "ward_name", "geometry"]], full

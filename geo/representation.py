@@ -1,14 +1,19 @@
 """Who takes part against who lives there: the representation test, borough-wide and ward by ward.
 
 One implementation for every view. A group's respondent share (of those who stated a group) is
-compared with its share of residents (census, treated as known: it counts every resident):
+compared with its share of the residents who could take part (geo.eligibility: the age limits of the
+activities in the filter, age groups rebuilt for the bands respondents used; census treated as known):
   index = respondent share ÷ resident share (1 = in proportion);
   interval = the Wilson (1927) score interval of the respondent share ÷ the resident share;
-  p-value = one-sided exact binomial test of "the group's share of respondents is at least its
-    share of residents" (the binomial cdf, which is what scipy's binomtest(alternative='less') returns);
+  p-value = two-sided exact binomial test, the doubled smaller tail (min(1, 2·min(P(X ≤ x), P(X ≥ x))));
   p_adjusted = Holm (1979) step-down across the groups tested in one table (one ward, one dimension);
-  under_represented = adjusted p ≤ alpha AND the whole interval below 1.
-For each table the chance of flagging any proportionally represented group is at most alpha.
+  flag = 'under' when adjusted p ≤ alpha, fewer than in proportion AND the whole interval below 1;
+         'over' when adjusted p ≤ alpha, more than in proportion AND the whole interval above 1.
+For each table the chance of flagging any proportionally represented group, in either direction, is at
+most alpha. Answers with no census group (vocabulary.OTHER_ANSWER) and 'Not stated' are reported beside
+the test and left out of the base of the shares; the census's unitemised remainder (vocabulary.UNITEMISED)
+is left out of the residents' base; a group nobody could take part in, or that no respondent in the
+borough gave, is reported and never tested.
 
 Counts are protected by geo.disclosure before any figure is worked out, and every figure comes
 from the protected counts. Where a figure the test needs is hidden, every value the published row
@@ -28,149 +33,154 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, protect_long
-from vocabulary import AGE_BANDS, NOT_STATED
+from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, protect_long, protect_table
+from geo.eligibility import band_sort_key
+from geo.proportions import holm, holm_by_family, wilson_interval  # noqa: F401 (holm: part of this API)
+from vocabulary import NOT_STATED, OTHER_ANSWER, UNITEMISED
 
 STATED = "Stated a group (base of the shares)"
 ALL_RESPONDENTS = "All respondents"
 SHARE_COLUMNS = ["group", "kind", "respondents", "respondent_share", "residents", "resident_share", "index"]
-TEST_COLUMNS = ["index_low", "index_high", "p_value", "p_adjusted", "under_represented", "test_basis"]
+TEST_COLUMNS = ["index_low", "index_high", "index_min", "index_max", "p_value", "p_adjusted", "flag",
+                "under_represented", "over_represented", "test_basis", "status"]
 MATRIX_COLUMNS = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
-                  "under_represented", "test_basis"]
+                  "under_represented", "test_basis", "flag", "over_represented", "index_min", "index_max", "status"]
 
 
 # --- the statistics -------------------------------------------------------------------------
 
-def wilson_interval(successes: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion, level 1 − alpha (arrays; NaN where n ≤ 0)."""
-    x, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    bad = ~(n > 0)
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-
-def holm_by_family(p_values: np.ndarray, family: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Holm–Bonferroni step-down (Holm 1979) within each family (integer labels): (reject at alpha, adjusted p).
-
-    Each family's p-values are sorted (stably), the i-th smallest of m multiplied by m − i, made
-    non-decreasing (running maximum) and capped at 1: statsmodels' multipletests(method="holm") per
-    family, in a few lines of numpy (that function calls gc.collect() on every use, 50–130 ms a call).
-    """
-    p = np.asarray(p_values, dtype=float)
-    fam = np.asarray(family, dtype=np.int64)
-    if p.size == 0:
-        return np.zeros(0, dtype=bool), p
-    order = np.lexsort((p, fam))
-    sorted_family = fam[order]
-    _, first, size = np.unique(sorted_family, return_index=True, return_counts=True)
-    block = np.repeat(np.arange(first.size), size)
-    rank = np.arange(p.size) - first[block]
-    stepped = pd.Series((size[block] - rank) * p[order]).groupby(block).cummax().to_numpy()
-    adjusted = np.empty(p.size)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    return adjusted <= alpha, adjusted
-
-
-def holm(p_values: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Holm–Bonferroni step-down adjustment (Holm 1979) of one family: (reject at alpha, adjusted p-values)."""
-    p = np.asarray(p_values, dtype=float)
-    return holm_by_family(p, np.zeros(p.size, dtype=np.int64), alpha)
-
-
-def _group_statistics(counts: np.ndarray, pi: np.ndarray, all_respondents: np.ndarray, not_stated: np.ndarray,
-                      n_groups: int, policy: DisclosurePolicy, alpha: float) -> dict[str, np.ndarray]:
-    """Interval, one-sided test, Holm adjustment and flag of every group of every table, from the published rows only.
-
-    counts, pi: tables × groups flattened table by table (n_groups each): the groups' protected counts
-    (NaN = hidden) and resident shares (0–1); all_respondents, not_stated: one per table, protected.
-    A row's equation is groups + Not stated = all respondents, so its hidden cells add up to
-    S = all − the shown cells. A group is tested when all respondents are shown, 0 < pi < 1 and the
-    smallest base the row allows is at least min_base. Its candidate counts x are the shown count, or
-    0…S for a hidden one, with the base n the shown stated subtotal or, with Not stated hidden,
-    all − S + (x if the count is hidden); the p-value is the largest binomial cdf over the candidates
-    and the upper limit the largest Wilson upper limit (the least favourable values). All the
-    candidates of all the groups are one flat array, reduced per group with `np.maximum.reduceat`;
-    Holm runs per table. Returns arrays basis ('count' | 'bounds' | ''), index_low, index_high
-    (count basis only), p_value, p_adjusted, under_represented.
-    """
-    k = counts.size
-    res = {"basis": np.full(k, "", dtype=object), "index_low": np.full(k, np.nan), "index_high": np.full(k, np.nan),
-           "p_value": np.full(k, np.nan), "p_adjusted": np.full(k, np.nan), "under_represented": np.zeros(k, bool)}
-    if k == 0:
-        return res
+def _candidates(counts: np.ndarray, all_respondents: np.ndarray, excluded: np.ndarray, n_groups: int) -> dict:
+    """What the published rows allow for each group: its candidate counts and bases (see `_group_statistics`)."""
     n_tables = all_respondents.size
     table = np.repeat(np.arange(n_tables), n_groups)
-    ns_shown = ~np.isnan(not_stated)
-    hidden_sum = (all_respondents - np.nansum(counts.reshape(n_tables, n_groups), axis=1)
-                  - np.where(ns_shown, not_stated, 0.0))
+    grid = counts.reshape(n_tables, n_groups)
+    excl_hidden = np.isnan(excluded).any(axis=1)
+    known_base = all_respondents - np.nansum(excluded, axis=1)  # all − the excluded cells shown
+    hidden_sum = known_base - np.nansum(grid, axis=1)  # the hidden cells (groups and excluded) add up to this
+    hidden_groups = np.isnan(grid).sum(axis=1)
     shown = ~np.isnan(counts)
     with np.errstate(invalid="ignore"):
         candidates = np.where(shown, 1, np.maximum(np.ceil(hidden_sum[table] + 1), 0))
-        smallest_base = np.where(ns_shown, all_respondents - not_stated, all_respondents - hidden_sum)[table]
-        tested = (~np.isnan(all_respondents[table]) & (pi > 0) & (pi < 1) & (candidates > 0)
-                  & (smallest_base >= policy.min_base))
+        smallest_base = np.where(excl_hidden, known_base - hidden_sum, known_base)[table]
+    return {"table": table, "shown": shown, "candidates": candidates, "smallest_base": smallest_base,
+            "excl_hidden": excl_hidden, "known_base": known_base, "hidden_sum": hidden_sum,
+            "hidden_groups": hidden_groups}
+
+
+def _group_statistics(counts: np.ndarray, pi: np.ndarray, all_respondents: np.ndarray, excluded: np.ndarray,
+                      n_groups: int, testable: np.ndarray, policy: DisclosurePolicy, alpha: float
+                      ) -> dict[str, np.ndarray]:
+    """Interval, two-sided test, Holm adjustment and flag of every group of every table, from the published rows only.
+
+    counts, pi, testable: tables × groups flattened table by table (n_groups each): the groups' protected
+    counts (NaN = hidden), eligible-resident shares (0–1) and whether a group may be tested at all;
+    all_respondents: one per table, protected; excluded: tables × the cells outside the base of the shares
+    (another answer, Not stated), protected. A row's equation is groups + excluded = all respondents, so its
+    hidden cells add up to S = all − the shown cells. A group is tested when all respondents are shown,
+    0 < pi < 1 and the smallest base the row allows is at least min_base. Its candidate counts x are the
+    shown count, or 0…S for a hidden one. With every excluded cell shown the base n is all − excluded; with
+    one hidden it lies between n_lo = all − shown excluded − S + (x if hidden) (no other hidden group) and
+    n_hi = all − shown excluded (when another hidden group could hold the rest).
+
+    Two-sided test: the doubled smaller tail of the exact binomial (p = min(1, 2·min(P(X ≤ x), P(X ≥ x))), the
+    "twice the one-sided p" rule; Agresti 2013, Categorical Data Analysis, 3rd ed.). On bounds each tail takes its
+    least favourable candidate: P(X ≤ x) is largest at n_lo, P(X ≥ x) at n_hi, so the p-value holds whatever the
+    hidden values are. Holm runs per table on the two-sided p. A group is flagged 'under' when it is rejected, its
+    lower tail is the smaller, and the largest Wilson upper limit over the candidates ÷ pi is below 1; 'over' when
+    rejected, the upper tail smaller and the smallest Wilson lower limit ÷ pi above 1. index_min/index_max: the
+    range of the index over the candidates (the banded index of a hidden cell, a function of the published row
+    only). Returns arrays basis ('count' | 'bounds' | ''), index_low, index_high (count
+    basis), index_min, index_max, p_value, p_adjusted, flag ('under' | 'over' | '').
+    """
+    k = counts.size
+    res = {"basis": np.full(k, "", dtype=object), "index_low": np.full(k, np.nan), "index_high": np.full(k, np.nan),
+           "index_min": np.full(k, np.nan), "index_max": np.full(k, np.nan), "p_value": np.full(k, np.nan),
+           "p_adjusted": np.full(k, np.nan), "flag": np.full(k, "", dtype=object)}
+    if k == 0:
+        return res
+    c = _candidates(counts, all_respondents, excluded, n_groups)
+    table, shown = c["table"], c["shown"]
+    with np.errstate(invalid="ignore"):
+        tested = (~np.isnan(all_respondents[table]) & (pi > 0) & (pi < 1) & (c["candidates"] > 0)
+                  & (c["smallest_base"] >= policy.min_base) & testable)
     rows = np.flatnonzero(tested)
     if rows.size == 0:
         return res
 
     # Every candidate count of every tested group, group by group.
-    sizes = candidates[rows].astype(np.int64)
+    sizes = c["candidates"][rows].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     owner = np.repeat(np.arange(rows.size), sizes)
     step = (np.arange(sizes.sum()) - starts[owner]).astype(float)
     r, t = rows[owner], table[rows][owner]
     x = np.where(shown[r], counts[r], step)
-    if_hidden_ns = all_respondents[t] - hidden_sum[t] + np.where(shown[r], 0.0, x)
-    n = np.where(ns_shown[t], all_respondents[t] - not_stated[t], if_hidden_ns)
-    p_all = stats.binom.cdf(x, n, pi[r])  # = binomtest(x, n, pi, alternative='less').pvalue
-    lo, hi = wilson_interval(x, n, alpha)
-    p_value = np.maximum.reduceat(p_all, starts)
-    upper_limits = np.maximum.reduceat(hi, starts) / pi[rows]
-    count_basis = shown[rows] & ns_shown[table[rows]]
+    base, hidden = c["known_base"][t], c["excl_hidden"][t]
+    n_lo = np.where(hidden, base - c["hidden_sum"][t] + np.where(shown[r], 0.0, x), base)
+    others_hidden = (c["hidden_groups"][t] - (~shown[r])) > 0
+    n_hi = np.where(hidden & ~others_hidden, n_lo, base)
+    p_low = np.minimum(1.0, 2 * stats.binom.cdf(x, n_lo, pi[r]))
+    p_high = np.minimum(1.0, 2 * stats.binom.sf(x - 1, n_hi, pi[r]))
+    lo_at_hi, _ = wilson_interval(x, n_hi, alpha)
+    _, hi_at_lo = wilson_interval(x, n_lo, alpha)
+    p_under, p_over = np.maximum.reduceat(p_low, starts), np.maximum.reduceat(p_high, starts)
+    upper = np.maximum.reduceat(hi_at_lo, starts) / pi[rows]
+    lower = np.minimum.reduceat(lo_at_hi, starts) / pi[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res["index_min"][rows] = np.minimum.reduceat(x / n_hi, starts) / pi[rows]
+        res["index_max"][rows] = np.maximum.reduceat(x / n_lo, starts) / pi[rows]
+    p_value = np.minimum(p_under, p_over)
+    count_basis = shown[rows] & ~c["excl_hidden"][table[rows]]
     res["p_value"][rows] = p_value
     res["basis"][rows] = np.where(count_basis, "count", "bounds")
-    res["index_low"][rows] = np.where(count_basis, lo[starts] / pi[rows], np.nan)
-    res["index_high"][rows] = np.where(count_basis, hi[starts] / pi[rows], np.nan)
+    res["index_low"][rows] = np.where(count_basis, lower, np.nan)
+    res["index_high"][rows] = np.where(count_basis, upper, np.nan)
     reject, adjusted = holm_by_family(p_value, table[rows], alpha)
     res["p_adjusted"][rows] = adjusted
-    res["under_represented"][rows] = reject & (upper_limits < 1)
+    under = reject & (p_under <= p_over) & (upper < 1)
+    over = reject & (p_over < p_under) & (lower > 1)
+    res["flag"][rows] = np.where(under, "under", np.where(over, "over", ""))
     return res
 
 
 # --- the tables: shares, index and test per group, then the summary rows --------------------
 
 def _order(categories: pd.Series, dimension: str) -> list[str]:
-    """Age in band order; other dimensions by residents, largest first (ties in the given order)."""
+    """Age groups by youngest age; other dimensions by residents, largest first (ties in the given order)."""
     if dimension == "age":
-        return [b for b in AGE_BANDS if b in categories.index] + [c for c in categories.index if c not in AGE_BANDS]
+        return sorted(categories.index, key=band_sort_key)
     return list(categories.sort_values(ascending=False, kind="stable").index)
 
 
-def _tested_groups(rows: np.ndarray, keys: list, residents: np.ndarray, pop_total: np.ndarray, position: np.ndarray,
-                   policy: DisclosurePolicy, alpha: float) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _status(basis: np.ndarray, residents: np.ndarray, testable: np.ndarray) -> np.ndarray:
+    """Why a group row was or was not tested: 'tested', 'no eligible residents', 'no respondents', 'too few'."""
+    return np.where(basis != "", "tested", np.where(residents <= 0, "no eligible residents",
+                                                    np.where(~testable, "no respondents", "too few")))
+
+
+def _tested_groups(rows: np.ndarray, keys: list, n_excluded: int, residents: np.ndarray, pop_total: np.ndarray,
+                   position: np.ndarray, answered: np.ndarray, policy: DisclosurePolicy, alpha: float
+                   ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The group rows of one or more tables: shares, index, interval, test and flag.
 
     rows: tables × (keys + Total), protected (NaN = hidden); keys: the groups, census groups first,
-    then groups only respondents used, then 'Not stated'; residents: tables × census groups;
-    pop_total: residents per table; position: tables × groups, the column of `keys` in each table's
-    order. Returns (one row per table and group, with a `table` column; per-table totals: all,
-    not_stated, stated_base, pop_total). Shares are on the protected counts; their base, the
-    stated subtotal (all respondents − Not stated), is NaN when either is hidden or when it is
-    itself below the threshold; no share on a base below min_base.
+    then groups only respondents used, then the n_excluded answers outside the base (another answer, Not
+    stated); residents: tables × census groups (eligible residents); pop_total: their sum per table (the
+    base of the resident shares); position: tables × groups, the column of `keys` in each table's order;
+    answered: per key, whether anyone in the borough gave that answer (a group no respondent gave is
+    reported, never tested). Returns (one row per table and group, with a `table` column; per-table
+    totals: all, excluded, stated_base, pop_total). Shares are on the protected counts; their base, the
+    stated subtotal (all respondents − the excluded answers), is NaN when any of them is hidden or when it
+    is itself below the threshold; no share on a base below min_base.
     """
     n_tables, n_groups = position.shape
-    all_respondents, not_stated = rows[:, len(keys)], rows[:, len(keys) - 1]
+    n_keys = len(keys)
+    all_respondents = rows[:, n_keys]
+    excluded = rows[:, n_keys - n_excluded:n_keys]
     table = np.repeat(np.arange(n_tables), n_groups)
     key = position.ravel()
     counts = rows[table, key]
     res = np.concatenate([residents, np.zeros((n_tables, n_groups - residents.shape[1]))], axis=1)[table, key]
-    stated_base = all_respondents - not_stated
+    stated_base = all_respondents - excluded.sum(axis=1)
     stated_base = np.where((stated_base > 0) & (stated_base < policy.threshold), np.nan, stated_base)
     base = stated_base[table]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -178,7 +188,9 @@ def _tested_groups(rows: np.ndarray, keys: list, residents: np.ndarray, pop_tota
         total = pop_total[table]
         resident_share = np.where(total != 0, res / total * 100, np.nan)
         index = np.where(resident_share > 0, respondent_share / resident_share, np.nan)
-    stat = _group_statistics(counts, resident_share / 100, all_respondents, not_stated, n_groups, policy, alpha)
+    testable = np.asarray(answered, dtype=bool)[key]
+    stat = _group_statistics(counts, resident_share / 100, all_respondents, excluded, n_groups, testable,
+                             policy, alpha)
     visible = (stat["basis"] == "count") & ~np.isnan(index)
     out = pd.DataFrame({
         "table": table, "group": np.array(keys, dtype=object)[key] if key.size else np.array([], dtype=object),
@@ -186,69 +198,106 @@ def _tested_groups(rows: np.ndarray, keys: list, residents: np.ndarray, pop_tota
         "resident_share": resident_share, "index": index,
         "index_low": np.where(visible, stat["index_low"], np.nan),
         "index_high": np.where(visible, stat["index_high"], np.nan),
-        "p_value": stat["p_value"], "p_adjusted": stat["p_adjusted"],
-        "under_represented": stat["under_represented"], "test_basis": stat["basis"]})
-    totals = {"all": all_respondents, "not_stated": not_stated, "stated_base": stated_base, "pop_total": pop_total}
+        "index_min": np.where(visible, index, stat["index_min"]),
+        "index_max": np.where(visible, index, stat["index_max"]),
+        "p_value": stat["p_value"], "p_adjusted": stat["p_adjusted"], "flag": stat["flag"],
+        "under_represented": stat["flag"] == "under", "over_represented": stat["flag"] == "over",
+        "test_basis": stat["basis"], "status": _status(stat["basis"], res, testable)})
+    totals = {"all": all_respondents, "excluded": excluded, "excluded_keys": keys[n_keys - n_excluded:],
+              "stated_base": stated_base, "pop_total": pop_total}
     return out, totals
 
 
-def _with_summary(groups: pd.DataFrame, totals: dict[str, np.ndarray], i: int,
-                  policy: DisclosurePolicy) -> pd.DataFrame:
-    """Table i's group rows, then the stated subtotal, 'Not stated' and 'All respondents' (not tested)."""
+def _with_summary(groups: pd.DataFrame, totals: dict, i: int, policy: DisclosurePolicy,
+                  unitemised: float = 0.0) -> pd.DataFrame:
+    """Table i's group rows, then the stated subtotal, the excluded answers (groups nobody could take part in,
+    another answer, 'Not stated'), 'All respondents' and, when the census has any, the residents it does not
+    itemise (none of them tested)."""
     stated_base, pop_total = float(totals["stated_base"][i]), float(totals["pop_total"][i])
-    summary = pd.DataFrame([
-        {"group": STATED, "kind": "stated", "respondents": stated_base,
-         "respondent_share": 100.0 if stated_base >= policy.min_base else np.nan,
-         "residents": pop_total, "resident_share": 100.0 if pop_total else np.nan},
-        {"group": NOT_STATED, "kind": "not_stated", "respondents": float(totals["not_stated"][i])},
-        {"group": ALL_RESPONDENTS, "kind": "total", "respondents": float(totals["all"][i])},
-    ])
-    summary["under_represented"] = False
-    summary["test_basis"] = ""
+    summary = [{"group": STATED, "kind": "stated", "respondents": stated_base,
+                "respondent_share": 100.0 if stated_base >= policy.min_base else np.nan,
+                "residents": pop_total, "resident_share": 100.0 if pop_total else np.nan}]
+    kinds = {NOT_STATED: "not_stated", OTHER_ANSWER: "other_answer"}
+    summary += [{"group": k, "kind": kinds.get(k, "not_eligible"), "respondents": float(totals["excluded"][i, j]),
+                 **({"residents": 0.0} if k not in kinds else {})} for j, k in enumerate(totals["excluded_keys"])]
+    summary.append({"group": ALL_RESPONDENTS, "kind": "total", "respondents": float(totals["all"][i])})
+    if unitemised > 0:
+        summary.append({"group": UNITEMISED, "kind": "unitemised", "respondents": 0.0, "residents": unitemised})
+    summary = pd.DataFrame(summary).assign(under_represented=False, over_represented=False, flag="",
+                                           test_basis="", status="")
     own = groups[groups["table"] == i].drop(columns="table")
     out = pd.concat([own, summary], ignore_index=True)
-    out["under_represented"] = out["under_represented"].astype(bool)
+    for column in ("under_represented", "over_represented"):
+        out[column] = out[column].astype(bool)
     return out[SHARE_COLUMNS + TEST_COLUMNS]
+
+
+def _excluded_keys(categories, ineligible: list | None = None) -> list[str]:
+    """The answers outside the base of the shares, in table order: the groups nobody in could take part
+    (`ineligible`), another answer (when given), Not stated."""
+    return list(ineligible or []) + ([OTHER_ANSWER] if OTHER_ANSWER in set(categories) else []) + [NOT_STATED]
+
+
+def _ineligible(pop: pd.DataFrame) -> list[str]:
+    """Census groups with no eligible resident anywhere (e.g. 0-15 in a 16+ programme), in census order: their
+    answers (if any) are reported beside the table, outside the base of the shares, and never tested."""
+    totals = pop.groupby("category", sort=False)["persons"].sum()
+    return [c for c in totals.index if not totals[c] > 0]
+
+
+def _split_unitemised(pop: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the census groups, the unitemised remainder) of a dimension's population rows."""
+    remainder = pop["category"] == UNITEMISED
+    return pop[~remainder], pop[remainder]
 
 
 # --- borough-wide ---------------------------------------------------------------------------
 
 def borough_representation(population: pd.DataFrame, groups: pd.DataFrame, dimension: str,
                            policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05) -> pd.DataFrame:
-    """Borough-wide: each group's share of respondents vs share of residents, with the interval, test and flag.
+    """Borough-wide: each group's share of respondents vs share of (eligible) residents, with the interval,
+    two-sided test and flag.
 
-    groups: ward_code, category, respondents (raw, from data_access.respondent_groups), 'Not stated'
-    included. Rows: each census group (age in band order, else most residents first) and any group
-    only respondents used, then the subtotal of those who stated a group, 'Not stated' and 'All
-    respondents'. Columns: group, kind ('group' | 'stated' | 'not_stated' | 'total'), respondents
-    (protected; NaN = hidden), respondent_share (% of respondents who stated a group), residents,
-    resident_share (%), index, index_low, index_high, p_adjusted, under_represented, test_basis
-    (see `ward_representation`).
+    population: long ward_population rows to compare with (the eligible residents of geo.eligibility, or the
+    census); groups: ward_code, category, respondents (raw, from data_access.respondent_groups), 'Not stated'
+    included. Rows: each census group (age by youngest age, else most residents first) and any group only
+    respondents used, then the subtotal of those who stated a group, 'Another answer' (when given), 'Not
+    stated', 'All respondents' and the unitemised residents (when the census has them). Columns: group, kind
+    ('group' | 'stated' | 'not_eligible' | 'other_answer' | 'not_stated' | 'total' | 'unitemised'), respondents
+    (protected;
+    NaN = hidden), respondent_share (% of respondents who stated a group), residents, resident_share (%),
+    index, index_low, index_high, index_min, index_max, p_adjusted, flag, under_represented,
+    over_represented, test_basis, status (see `ward_representation`).
 
-    'Not stated' is its own row and left out of the base of the shares. The counts are protected as
-    one equation (groups + Not stated = all respondents, a total that is public anyway), and the
-    stated subtotal — the shares' base, which a share reveals as count ÷ share — is hidden whenever
-    Not stated is, so no hidden count can be recovered by subtraction, from the counts or the shares.
+    The excluded answers are their own rows and left out of the base of the shares. The counts are protected
+    as one equation (groups + excluded = all respondents, a total that is public anyway), and the stated
+    subtotal — the shares' base, which a share reveals as count ÷ share — is hidden whenever an excluded
+    count is, so no hidden count can be recovered by subtraction, from the counts or the shares.
 
     Caveat stated on the page: borough-wide the expected share is the census share, so a group living
     mostly in wards that take part less looks under-represented even when no one within a ward is
     missed; the ward × group matrix is the finer test.
     """
-    pop = population[population["dimension"] == dimension].groupby("category")["persons"].sum()
+    pop, remainder = _split_unitemised(population[population["dimension"] == dimension])
+    ineligible = _ineligible(pop)
+    pop = pop.groupby("category", sort=False)["persons"].sum().drop(ineligible)
     g = groups.assign(category=groups["category"].fillna(NOT_STATED))
     resp = g.groupby("category")["respondents"].sum()
-    not_stated = float(resp.get(NOT_STATED, 0.0))
-    stated = resp.drop(NOT_STATED, errors="ignore")
+    excluded_keys = _excluded_keys(resp.index, ineligible)
+    excluded = pd.Series({k: float(resp.get(k, 0.0)) for k in excluded_keys})
+    stated = resp.drop(excluded_keys, errors="ignore")
     census = _order(pop, dimension)
     order = census + sorted(c for c in stated.index if c not in pop.index)
     stated = stated.reindex(order, fill_value=0).astype(float)
-    protected = protect_counts(pd.concat([stated, pd.Series({NOT_STATED: not_stated})]), policy, total=True)
-    keys = order + [NOT_STATED]
+    protected = protect_counts(pd.concat([stated, excluded]), policy, total=True)
+    keys = order + excluded_keys
     rows = protected.reindex(keys + [TOTAL]).to_numpy(dtype=float)[np.newaxis, :]
     residents = pop.reindex(census).to_numpy(dtype=float)[np.newaxis, :]
     position = np.arange(len(order), dtype=int)[np.newaxis, :]
-    tested, totals = _tested_groups(rows, keys, residents, np.array([float(pop.sum())]), position, policy, alpha)
-    return _with_summary(tested, totals, 0, policy).drop(columns="p_value")
+    answered = stated.reindex(keys, fill_value=1).to_numpy() > 0
+    tested, totals = _tested_groups(rows, keys, len(excluded_keys), residents, np.array([float(pop.sum())]),
+                                    position, answered, policy, alpha)
+    return _with_summary(tested, totals, 0, policy, float(remainder["persons"].sum())).drop(columns="p_value")
 
 
 def borough_shares(population: pd.DataFrame, groups: pd.DataFrame, dimension: str,
@@ -261,32 +310,40 @@ def borough_shares(population: pd.DataFrame, groups: pd.DataFrame, dimension: st
 # --- ward by ward ---------------------------------------------------------------------------
 
 def _representation_inputs(population: pd.DataFrame, groups: pd.DataFrame, dimension: str
-                           ) -> tuple[pd.DataFrame, pd.DataFrame, list, list, list]:
+                           ) -> tuple[pd.DataFrame, pd.DataFrame, list, list, list, list]:
     """What the ward tables protect and test.
 
-    Returns (the dimension's rows of ward_population, groups with a missing category as 'Not stated',
-    the census groups in order of first appearance, the groups only respondents used (sorted), and the
-    columns of the wards × groups table: census + respondents-only + ['Not stated']).
+    Returns (the dimension's census rows of the population (unitemised left out), groups with a missing
+    category as 'Not stated', the census groups with eligible residents in order of first appearance, the
+    groups only respondents used (sorted), the excluded answers (groups nobody could take part in, another
+    answer, Not stated), and the columns of the wards × groups table: census + respondents-only + excluded).
     """
-    pop = population[population["dimension"] == dimension]
+    pop, _ = _split_unitemised(population[population["dimension"] == dimension])
+    ineligible = _ineligible(pop)
+    pop = pop[~pop["category"].isin(ineligible)]
     g = groups.assign(category=groups["category"].fillna(NOT_STATED))
     census = pop["category"].drop_duplicates().tolist()  # in order of first appearance
-    extra = sorted(c for c in set(g["category"].drop_duplicates()) - set(census) if c != NOT_STATED)
-    return pop, g, census, extra, census + extra + [NOT_STATED]
+    excluded_keys = _excluded_keys(g["category"], ineligible)
+    extra = sorted(c for c in set(g["category"].drop_duplicates()) - set(census) if c not in excluded_keys)
+    return pop, g, census, extra, excluded_keys, census + extra + excluded_keys
 
 
 def _ward_groups(population: pd.DataFrame, groups: pd.DataFrame, codes: list[str], dimension: str,
-                 policy: DisclosurePolicy, alpha: float) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+                 policy: DisclosurePolicy, alpha: float, table: pd.DataFrame | None = None
+                 ) -> tuple[pd.DataFrame, dict]:
     """`_tested_groups` for the wards `codes` (in that order; a ward with no response counts 0).
 
-    The wards × (groups + Not stated) table of every ward in `groups` is protected once, with ward
+    The wards × (groups + excluded) table of every ward in `groups` is protected once, with ward
     and borough totals (geo.disclosure works in label order, so every ward's page hides the same
-    cells), and each ward's row is read from it. Each ward lists its census groups with most
-    residents first (ties in census order; age in band order), then the groups only respondents used.
+    cells), and each ward's row is read from it (`table`: that protected table when already built, as for
+    areas). Each ward lists its census groups with most residents first (ties in census order; age by
+    youngest age), then the groups only respondents used.
     """
-    pop, g, census, extra, keys = _representation_inputs(population, groups, dimension)
-    table = protect_long(g, "category", "respondents", policy, row_totals=True, keys=keys)
+    pop, g, census, extra, excluded_keys, keys = _representation_inputs(population, groups, dimension)
+    if table is None:
+        table = protect_long(g, "category", "respondents", policy, row_totals=True, keys=keys)
     rows = table.reindex(index=codes, fill_value=0.0).to_numpy(dtype=float)
+    answered = (g.groupby("category")["respondents"].sum().reindex(keys, fill_value=0) > 0).to_numpy()
 
     by_group = pop.groupby(["ward_code", "category"])["persons"].sum()
     pop_total = by_group.groupby(level="ward_code").sum().reindex(codes, fill_value=0.0).to_numpy(dtype=float)
@@ -301,40 +358,49 @@ def _ward_groups(population: pd.DataFrame, groups: pd.DataFrame, codes: list[str
         perm = np.argsort(-residents, axis=1, kind="stable")
     extra_columns = np.broadcast_to(np.arange(n_census, n_census + len(extra)), (n_wards, len(extra)))
     position = np.concatenate([perm, extra_columns], axis=1).astype(int)
-    return _tested_groups(rows, keys, residents, pop_total, position, policy, alpha)
+    return _tested_groups(rows, keys, len(excluded_keys), residents, pop_total, position, answered, policy, alpha)
 
 
 def ward_representation(population: pd.DataFrame, groups: pd.DataFrame, ward_code: str, dimension: str,
                         policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05) -> pd.DataFrame:
-    """One ward: each group's share of respondents vs share of residents, with an interval and a flag.
+    """One ward: each group's share of respondents vs share of (eligible) residents, with an interval and a flag.
 
-    population: long ward_population; groups: ward_code, category, respondents (raw, every ward;
-    data_access.respondent_groups(dimension)), 'Not stated' included.
+    population: long ward_population rows to compare with (geo.eligibility.eligible_population, or the
+    census); groups: ward_code, category, respondents (raw, every ward; data_access.respondent_groups),
+    'Not stated' included.
 
     Rows and the first columns are those of `borough_shares` (one row per census group, then the
-    stated subtotal, 'Not stated' and 'All respondents'):
+    stated subtotal, the excluded answers, 'All respondents' and any unitemised residents):
       group, kind, respondents (protected; NaN = hidden), respondent_share (% of those who
-      stated a group), residents, resident_share (% of the ward's residents), index
+      stated a group), residents, resident_share (% of the ward's eligible residents), index
       (respondent share ÷ resident share; 1 = in proportion),
     and then:
       index_low, index_high — the (1 − alpha) Wilson score interval of the respondent share,
         divided by the resident share; hidden, like the share and index, when the count is hidden
         or the base (respondents who stated a group) is hidden or below min_base.
-      p_value — one-sided exact binomial test (alternative 'less');
+      index_min, index_max — the index where it is shown; for a tested row whose count or base is
+        hidden, the range of the index over every value the published row allows (for the banded index
+        shown instead of the hidden one: it is worked out from published figures only, so it reveals
+        nothing they do not).
+      p_value — two-sided exact binomial test (the doubled smaller tail);
       p_adjusted — Holm–Bonferroni adjusted across the groups tested for this dimension in this ward;
-      under_represented — True only when the Holm-adjusted p is below alpha AND the whole
-        interval of the index lies below 1 (a group flagged never shows an interval reaching 1);
+      flag — 'under' only when the Holm-adjusted p is below alpha, the group has fewer respondents than
+        in proportion AND the whole interval of the index lies below 1; 'over' likewise above 1; ''.
+        under_represented / over_represented: the same as booleans.
       test_basis — 'count' when the count and the base are shown; 'bounds' when either is
         hidden: the test and the interval then use the least favourable values the published
-        row allows (`_group_statistics`), so a flag means "under-represented whatever the
-        hidden values are" (interval, share and index stay hidden); '' when not tested (all
-        respondents hidden, the smallest possible base below min_base, or a group with no
-        residents in the ward).
+        row allows (`_group_statistics`), so a flag means "under- (over-) represented whatever the
+        hidden values are" (interval, share and index stay hidden); '' when not tested.
+      status — 'tested'; 'no eligible residents' (nobody in the group could take part, or the census has
+        none in the ward); 'no respondents' (no one in the borough gave this answer: check who could take
+        part); 'too few' (all respondents hidden or the smallest possible base below min_base).
     Only groups with a test_basis are in the Holm family. alpha sets both the interval's level
     (1 − alpha) and the family-wise error rate. This is `representation_matrix` for one ward.
     """
     tested, totals = _ward_groups(population, groups, [ward_code], dimension, policy, alpha)
-    return _with_summary(tested, totals, 0, policy)
+    pop = population[(population["dimension"] == dimension) & (population["ward_code"] == ward_code)]
+    unitemised = float(pop.loc[pop["category"] == UNITEMISED, "persons"].sum())
+    return _with_summary(tested, totals, 0, policy, unitemised)
 
 
 def representation_matrix(population: pd.DataFrame, groups: pd.DataFrame, ward_codes: list[str], dimension: str,
@@ -342,10 +408,11 @@ def representation_matrix(population: pd.DataFrame, groups: pd.DataFrame, ward_c
     """`ward_representation` for every ward, long: one row per ward and group (the group rows only).
 
     Columns: ward_code, group, respondents (protected), index, index_low, index_high, p_value,
-    p_adjusted, under_represented, test_basis. Computed once for all wards, not ward by ward: the
-    table is protected once and the shares, p-values (binomial cdf), Wilson intervals and Holm
-    step-downs (per ward) are worked out on arrays over all wards × groups (England's 7,681 wards
-    in seconds). The heatmap and each ward's page therefore agree cell for cell.
+    p_adjusted, under_represented, test_basis, then flag, over_represented, index_min, index_max,
+    status. Computed once for all wards, not ward by ward: the table is protected once and the shares,
+    p-values (binomial tails), Wilson intervals and Holm step-downs (per ward) are worked out on arrays
+    over all wards × groups (England's 7,681 wards in seconds). The heatmap and each ward's page
+    therefore agree cell for cell.
     """
     codes = list(ward_codes)
     if not codes:
@@ -355,6 +422,62 @@ def representation_matrix(population: pd.DataFrame, groups: pd.DataFrame, ward_c
     return tested[MATRIX_COLUMNS]
 
 
+def area_representation(population: pd.DataFrame, groups: pd.DataFrame, assignment: pd.Series, area: str,
+                        dimension: str, policy: DisclosurePolicy = DEFAULT_POLICY, alpha: float = 0.05
+                        ) -> pd.DataFrame:
+    """`ward_representation` for an area of wards (assignment: ward_code → area): the same rows and columns.
+
+    The area's counts are sums of its wards' counts, and an area cell is hidden whenever any of its wards'
+    cells is hidden in the protected wards × groups table (geo.disclosure's `hidden`, then secondary
+    suppression across the areas × groups table): every count it shows is a sum of counts the ward tables
+    show, so the area table and the ward pages cannot be subtracted from each other.
+    """
+    _, g, _, _, _, keys = _representation_inputs(population, groups, dimension)
+    wards = protect_long(g, "category", "respondents", policy, row_totals=True, keys=keys).drop(index=TOTAL)
+    area_of = assignment.reindex(wards.index)
+    raw = g.pivot_table(index="ward_code", columns="category", values="respondents", aggfunc="sum", fill_value=0)
+    raw = raw.reindex(index=wards.index, columns=keys, fill_value=0)
+    raw.columns = raw.columns.astype(object)
+    hidden = wards.isna().groupby(area_of).any()
+    table = protect_table(raw.groupby(area_of).sum(), policy, row_totals=True, column_totals=True,
+                          hidden=hidden).values
+    by_area = population.assign(ward_code=population["ward_code"].map(assignment)).dropna(subset=["ward_code"])
+    tested, totals = _ward_groups(by_area, g.assign(ward_code=g["ward_code"].map(assignment)).dropna(
+        subset=["ward_code"]), [area], dimension, policy, alpha, table=table)
+    pop = by_area[(by_area["dimension"] == dimension) & (by_area["ward_code"] == area)]
+    return _with_summary(tested, totals, 0, policy, float(pop.loc[pop["category"] == UNITEMISED, "persons"].sum()))
+
+
 def under_represented_groups(rep: pd.DataFrame) -> list[str]:
-    """Names of the groups flagged by `ward_representation` (or `borough_representation`), in table order."""
+    """Names of the groups flagged under-represented (`ward_representation` or `borough_representation`)."""
     return list(rep.loc[rep["under_represented"] & (rep["kind"] == "group"), "group"])
+
+
+def over_represented_groups(rep: pd.DataFrame) -> list[str]:
+    """Names of the groups flagged over-represented, in table order."""
+    return list(rep.loc[rep["over_represented"] & (rep["kind"] == "group"), "group"])
+
+
+# --- the banded index: what a hidden cell shows ------------------------------------------------
+
+#: Cut points of the banded index (below 0.5 = fewer than half as many as in proportion; 2 or more = twice).
+INDEX_BANDS = (0.5, 0.8, 1.25, 2.0)
+
+
+def index_band(low: float, high: float) -> str:
+    """The band (or run of bands) of INDEX_BANDS holding every index in [low, high]: 'below 0.5', '0.5–0.8',
+    '0.8–1.25', '1.25–2', '2 or more', or a run such as 'below 0.8'; 'any' when it spans them all; '' for NaN."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    cuts = INDEX_BANDS
+    first = int(np.searchsorted(cuts, low, side="right"))
+    last = int(np.searchsorted(cuts, high, side="right"))
+    lo = None if first == 0 else cuts[first - 1]
+    hi = None if last == len(cuts) else cuts[last]
+    if lo is None and hi is None:
+        return "any"
+    if lo is None:
+        return f"below {hi:g}"
+    if hi is None:
+        return f"{lo:g} or more"
+    return f"{lo:g}–{hi:g}"

@@ -1,4 +1,4 @@
-"""Themed groups, channel mix by group and outreach targets: the scrutiny report's analysis, as plain DataFrames.
+"""Themed groups, quarterly targets, channel mix by group and outreach targets: the scrutiny report's analysis.
 
 Themed groups. A themed group is one demographic dimension and some of its census categories
 (e.g. age 16-24; ethnicity Black African + Black Caribbean; disability Disabled). Its count in a
@@ -22,6 +22,8 @@ then the practical chance of outreach. The nearest asset is named.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -93,6 +95,33 @@ def group_by_quarter(population: pd.DataFrame, quarterly: pd.DataFrame, definiti
     out = pd.DataFrame({"quarter": counts.index, "respondents": counts.to_numpy(dtype=float)})
     out["per_1000"] = safe_rate(out["respondents"], pd.Series(residents, index=out.index), 1000, policy).to_numpy()
     return out.sort_values("quarter").reset_index(drop=True)
+
+
+# --- quarterly targets ------------------------------------------------------------------------
+
+def quarter_targets(quarterly: pd.DataFrame, target_per_year: float, first_day: date | None = None,
+                    last_day: date | None = None) -> pd.DataFrame:
+    """Each quarter's share of a yearly target of people taking part per 1,000 residents.
+
+    A yearly target cannot be met in a quarter, so each quarter is compared with its share: the target ÷ 4
+    for a full quarter, and for a part quarter (cut by the filter's first day or the data's last day) that
+    share pro rata by days, (target ÷ 4) × days covered ÷ days in the quarter. quarterly: the quarters of
+    geo.ward_engagement.quarterly_trends (quarter, start, end); first_day / last_day as given to it.
+    Returns one row per quarter: quarter, days, days_covered, target (per 1,000 for that quarter).
+    """
+    columns = ["quarter", "days", "days_covered", "target"]
+    if quarterly.empty:
+        return pd.DataFrame(columns=columns)
+    q = quarterly.drop_duplicates("quarter")[["quarter", "start", "end"]]
+    rows = []
+    for quarter, start, end in q.itertuples(index=False):
+        days = (end - start).days + 1
+        first = max(start, first_day) if first_day else start
+        last = min(end, last_day) if last_day else end
+        covered = max(0, (last - first).days + 1)
+        rows.append({"quarter": quarter, "days": days, "days_covered": covered,
+                     "target": float(target_per_year) / 4 * covered / days})
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- channel mix by group (digital exclusion) ------------------------------------------------

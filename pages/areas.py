@@ -307,4 +307,14 @@ if profile_areas:
                               f"{report.slug(chosen_area)}-area-profile.html", mime="text/html",
                               icon=":material/print:", key="areas_profile_html")
     ui.profile_sections(area_prof, flt, unit="area", key="area")
+    st.subheader("Who takes part, against who lives here")
+    for dim_label, dim in ui.PROFILE_DIMENSIONS:
+        if dim in area_prof.compositions:
+            st.markdown(f"**{dim_label}**")
+            ui.table(tables.representation_table(sv.area_representation(named, chosen_area, dim, flt, policy),
+                                                 dim_label, policy))
+    st.caption("As on a ward's profile: respondents against the residents who could take part; ▼ under- / ▲ "
+               "over-represented by a two-sided exact binomial test with Holm's correction and the whole Wilson "
+               "interval below (above) 1. An area's count is the sum of its wards' counts, hidden when any of "
+               "them is hidden; the flag then holds on the least favourable values and the index shows as a band.")
 ui.sources("age", "engagement")

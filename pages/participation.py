@@ -13,11 +13,13 @@ import data_access as da
 import services as sv
 import ui
 from geo import density, indicators
+from geo import funnel as gf
 from geo import participation as gp
 from geo import scrutiny as sc
 from geo.disclosure import DisclosurePolicy, protect_single
 from render import charts, maps, tables
 from render import scrutiny_report as sr
+from services import scrutiny_report as scrutiny
 from vocabulary import DIMENSION_LABELS, RESPONSE_COLUMNS
 
 # mapclassify's Fisher–Jenks says on every call that numba would make it faster; on a borough it takes ~1 ms.
@@ -46,7 +48,8 @@ def taking_part_by_ward() -> None:
     """Maps of reach, cold spots and where respondents live (one drawn per run), each with its table."""
     measure = st.radio("Measure", list(gp.RATE_KEYS), horizontal=True,
                        format_func=lambda k: indicators.BY_KEY[gp.RATE_KEYS[k]].label)
-    views = {"reach": "Reach by ward", "cold": "Cold spots", "density": "Where respondents live"}
+    views = {"reach": "Reach by ward", "funnel": "Funnel plot", "cold": "Cold spots and outliers",
+             "density": "Where respondents live"}
     view = st.radio("Map", list(views), horizontal=True, format_func=views.get, key="participation_view")
     chosen = indicators.BY_KEY[gp.RATE_KEYS[measure]]
     table = tables.ward_table(rates, policy)
@@ -81,21 +84,10 @@ def taking_part_by_ward() -> None:
                    f"{ui.filter_summary(flt)}. Responses from outside the borough or without a postcode are not in any "
                    f"ward: {protect_single(totals['unplaced'], policy)}. A person who answered from two wards is "
                    "counted in each, so 'All wards' can exceed the number of different people.")
+    elif view == "funnel":
+        funnel_view(measure)
     elif view == "cold":
-        spots = sv.cold_spots(measure, flt)
-        spot_frame = drawn.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
-        left, right = st.columns([3, 2])
-        with left:
-            st_folium(maps.category_map(spot_frame, "label", "Local Moran's I (p < 0.05)",
-                                        {"ward_name": "Ward", "label": "Cluster"}),
-                      height=520, width="100%", returned_objects=[], key="participation_coldspots")
-        with right:
-            ui.table(tables.cold_spot_table(spots, names), height=520)
-        st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
-                   "the full ward boundaries (British National Grid), row-standardised; significance by 999 "
-                   "conditional permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate "
-                   "surrounded by low-rate wards. The pseudo p-values are not corrected for the number of wards: "
-                   "treat single wards near 0.05 with caution.")
+        cold_view(measure)
     else:
         size_label = st.radio("Hexagon size", list(density.SIZES), index=1, horizontal=True, key="participation_hex")
         size = density.SIZES[size_label]
@@ -121,49 +113,128 @@ def taking_part_by_ward() -> None:
     ui.sources("age", "engagement")
 
 
+def cold_view(measure: str) -> None:
+    """Local Moran's I of the smoothed rate: clusters (cold and hot spots) and spatial outliers, map and table."""
+    spots = sv.cold_spots(measure, flt)
+    spot_frame = drawn.merge(spots[["ward_code", "label"]], on="ward_code", how="left")
+    left, right = st.columns([3, 2])
+    with left:
+        st_folium(maps.category_map(spot_frame, "label", "Local Moran's I (p < 0.05)",
+                                    {"ward_name": "Ward", "label": "Cluster or outlier"}),
+                  height=520, width="100%", returned_objects=[], key="participation_coldspots")
+    with right:
+        ui.table(tables.cold_spot_table(spots, names), height=520)
+    st.caption("Local Moran's I (Anselin 1995, esda) of the smoothed rate per 1,000 residents, Queen contiguity on "
+               "the full ward boundaries (British National Grid), row-standardised; significance by 999 "
+               "conditional permutations (pseudo p < 0.05, fixed seed). A cold spot is a ward with a low rate "
+               "surrounded by low-rate wards (a cluster); a spatial outlier is a ward unlike its neighbours: "
+               "'low among high' takes part less than the wards around it, 'high among low' more. Local Moran "
+               "compares a ward with its neighbours, not with the borough: for a low ward among ordinary "
+               "neighbours see the funnel plot. The pseudo p-values are not corrected for the number of wards: "
+               "treat single wards near 0.05 with caution.")
+
+
+def funnel_view(measure: str) -> None:
+    """The funnel plot of people taking part per 1,000 residents against residents, with its table."""
+    result = sv.funnel(flt, policy)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.funnel_figure(result), width="stretch")
+    with right:
+        ui.table(tables.funnel_table(result, policy), height=480)
+    hidden = int((result.wards["status"] == gf.HIDDEN).sum())
+    st.caption(("The funnel plot is of people taking part (a person can send several responses, so responses are "
+                "not a share of residents). " if measure != "respondents" else "")
+               + f"{gf.method_sentence(result)} Each point is a ward: people taking part per 1,000 residents against "
+               "its residents. The limits narrow as wards grow, because a large ward varies less by chance. Below "
+               "the lower 99.8% limit: significantly low reach (above the upper: significantly high); between the "
+               "95% and 99.8% limits one ward in twenty is expected by chance, so it is not flagged. "
+               + (f"{hidden} ward{'s' if hidden != 1 else ''} with a hidden count {'have' if hidden != 1 else 'has'} "
+                  "no point and no flag ('cannot tell'), and the limits use only published figures. " if hidden
+                  else "")
+               + f"{ui.filter_summary(flt)}. Method: docs/methods.md, 'Funnel plot of ward reach'.")
+
+
+def _eligibility_sentence(limits: tuple) -> str:
+    """Who could take part in the activities of the filter, as the captions say it."""
+    lo, hi = limits
+    ages = ("any age" if lo is None and hi is None else f"aged {lo} and over" if hi is None
+            else f"aged up to {hi}" if lo is None else f"aged {lo} to {hi}")
+    return (f"Compared with the residents who could take part: {ages} (the widest age limits of the activities in "
+            "the filter; census bands split uniformly by single year of age, 65+ up to age 90, and the same age "
+            "structure assumed in every sex, ethnic and disability group). Age groups are the bands respondents used, "
+            "overlapping bands merged, with the census rebuilt for them by the same uniform split.")
+
+
+def _one_number_per_dimension() -> None:
+    """The representation score and the R-indicator of every dimension, and one dimension's partial indicators."""
+    summary, partials = sv.representativeness(tuple(available), flt, policy)
+    st.markdown("**One number per dimension**")
+    ui.table(tables.representativeness_table(summary, labels))
+    with st.expander("Partial indicators: which groups pull the R-indicator down"):
+        dim = st.selectbox("Dimension", available, format_func=labels.get, key="partial_dimension")
+        if len(partials[dim]):
+            ui.table(tables.partial_indicators_table(partials[dim], labels[dim]))
+        else:
+            st.info("Not shown: a count it is worked out from is hidden, or fewer than two groups can be compared.")
+    st.caption("Representation score = the lowest group's rate of taking part (people per eligible resident) ÷ the "
+               "highest (1 = every group alike). R-indicator (Schouten, Cobben & Bethlehem 2009) = 1 − 2 × the "
+               "standard deviation of the groups' rates over eligible residents (1 = fully representative); at a few "
+               "people per hundred it stays near 1, so read it beside the rate. Partial indicators (Schouten, Shlomo & "
+               "Skinner 2011): √(group's share of residents) × (group rate − borough rate), negative = taking part "
+               "less. People who gave no census group are spread over the groups in proportion. 95% intervals: "
+               "parametric bootstrap, 2,000 replicates. 'hidden' when a count they use is hidden.")
+
+
 def who_takes_part() -> None:
-    """Respondents against residents, borough-wide and ward by ward (representation index and heatmap)."""
+    """Respondents against eligible residents, borough-wide and ward by ward (index, two-sided flags, heatmap),
+    and one number per dimension (representation score, R-indicator)."""
     if not available:
         st.info("No census population by age, sex, ethnic group or disability is loaded, so respondents cannot be "
                 "compared with residents.")
-    else:
-        dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get)
-        view_parts = sv.representation_view(dimension, flt, policy,
-                                            f"Representation index by ward: {labels[dimension]}",
-                                            labels[dimension],
-                                            None if len(drawn) == len(wards) else tuple(drawn["ward_code"]))
-        rep = view_parts["borough"]
-        chart, tab = st.columns([2, 3])
-        groups = rep[rep["kind"] == "group"]
-        fig = charts.grouped_bars(groups, "group",
-                                  {"Respondents who stated a group": "respondent_share", "Residents": "resident_share"},
-                                  "% of respondents who stated a group / % of residents")
-        chart.plotly_chart(fig, width="stretch")
-        with tab:
-            ui.table(view_parts["borough_table"])
-        st.caption("Borough-wide; each person is counted once, in the ward and with the answer of their latest "
-                   "response. Shares of respondents leave out those who did not state a group, who are shown as their "
-                   "own row. Representation index = share of respondents ÷ share of residents: 1.00 means in "
-                   "proportion. 95% interval: Wilson (1927) score interval; 'Under-represented' only when a one-sided "
-                   "exact binomial test stays significant at 5% after Holm's (1979) correction across the groups and "
-                   "the whole interval lies below 1. Borough-wide, a group living mostly in wards that take part less "
-                   "can look under-represented; the ward × group heatmap below tests within each ward. Shares and the "
-                   f"index are hidden when a count is hidden or the base is below {policy.min_base}. "
-                   f"{ui.filter_summary(flt)}.")
+        return
+    _one_number_per_dimension()
+    dimension = st.selectbox("Compare respondents and residents by", available, format_func=labels.get,
+                             key="representation_dimension")
+    view_parts = sv.representation_view(dimension, flt, policy, f"Representation index by ward: {labels[dimension]}",
+                                        labels[dimension],
+                                        None if len(drawn) == len(wards) else tuple(drawn["ward_code"]))
+    rep = view_parts["borough"]
+    chart, tab = st.columns([2, 3])
+    groups = rep[(rep["kind"] == "group") & (rep["residents"] > 0)]
+    fig = charts.grouped_bars(groups, "group", {"Respondents who stated a group": "respondent_share",
+                                                "Residents who could take part": "resident_share"},
+                              "% of respondents who stated a group / % of eligible residents")
+    chart.plotly_chart(fig, width="stretch")
+    with tab:
+        ui.table(view_parts["borough_table"])
+    st.caption("Borough-wide; each person is counted once, in the ward and with the answer of their latest response. "
+               + _eligibility_sentence(view_parts["limits"]) + " Shares of respondents leave out 'Not stated' and "
+               "answers with no census group (their own rows). Representation index = share of respondents ÷ share of "
+               "eligible residents: 1.00 means in proportion. 95% interval: Wilson (1927) score interval. Flag: a "
+               "two-sided exact binomial test significant at 5% after Holm's (1979) correction across the groups, "
+               "with the whole interval below 1 (▼ under-represented) or above 1 (▲ over-represented). A group no "
+               "one in it could take part in, or that no respondent gave, is never tested. Borough-wide, a group "
+               "living mostly in wards that take part less can look under-represented; the heatmap below tests within "
+               f"each ward. Shares and the index are hidden when a count is hidden or the base is below "
+               f"{policy.min_base}. {ui.filter_summary(flt)}.")
 
-        left, right = st.columns([3, 2])
-        left.plotly_chart(view_parts["heatmap"], width="stretch")
-        with right:
-            flagged = view_parts["flagged"]
-            st.markdown(f"**{len(flagged)} ward × group cells flagged under-represented**")
-            ui.table(flagged)
-        st.caption("Each cell: the group's share of the ward's respondents ÷ its share of the ward's residents (blue "
-                   "above 1, red below; blank where hidden). ▼ = flagged under-represented by the ward profile's test "
-                   "(Holm across the groups of each ward; error rate at most 5% per ward). A flag on hidden counts "
-                   "holds whatever the hidden values are."
-                   + ("" if len(drawn) == len(wards) else " The heatmap shows the wards of the district chosen for the "
-                      "map; the list of flagged cells covers every ward."))
-        ui.sources(dimension, "engagement")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(view_parts["heatmap"], width="stretch")
+    with right:
+        flagged = view_parts["flagged"]
+        under = int((flagged["Flag"] == tables.FLAG_TEXT["under"]).sum())
+        st.markdown(f"**{len(flagged)} ward × group cells flagged: {under} under-represented (▼), "
+                    f"{len(flagged) - under} over-represented (▲)**")
+        ui.table(flagged)
+    st.caption("Each cell: the group's share of the ward's respondents ÷ its share of the ward's eligible residents "
+               "(blue above 1, red below). ▼ under- / ▲ over-represented by the ward profile's two-sided test (Holm "
+               "across the groups of each ward; error rate at most 5% per ward, both directions together). Where a "
+               "count is hidden the flag still shows, judged on the least favourable values the published figures "
+               "allow, and the cell is coloured by its banded index (below 0.5, 0.5–0.8, 0.8–1.25, 1.25–2, 2 or more), "
+               "the band holding every index those figures allow, so it reveals no hidden count."
+               + ("" if len(drawn) == len(wards) else " The heatmap shows the wards of the district chosen for the "
+                  "map; the list of flagged cells covers every ward."))
+    ui.sources(dimension, "engagement")
 
 
 def themed_groups() -> None:
@@ -214,60 +285,38 @@ def themed_groups() -> None:
 
 
 def scrutiny_report() -> None:
-    """Reach against a target, flagged groups, outcomes and channel mix, and the report to download."""
-    target = st.number_input("Target: people taking part per 1,000 residents, in every ward", min_value=0.0,
+    """Reach against a target, flagged groups, outcomes and channel mix, and the report to download
+    (services.scrutiny_report builds every section; `python -m etl report` writes the same)."""
+    target = st.number_input("Target: people taking part per 1,000 residents per year, in every ward", min_value=0.0,
                              value=20.0, step=5.0, key="participation_target")
-    status = gp.below_target(rates, target, "respondents")
+    report = scrutiny.build(target, flt, policy)
+    status = report.status
     below = status[status["status"] != "meets target"]
     st.markdown(f"**{(status['status'] == 'below target').sum()}** of {len(status)} wards are below the target of "
                 f"{target:,.0f} people per 1,000 residents; {(status['status'] == 'cannot tell (hidden)').sum()} "
                 "cannot be judged because their count is hidden.")
     if len(below):
-        ui.table(below.assign(rate=below["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}"))
-                 .rename(columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"})
-                 .drop(columns=["ward_code"]))
-    parts = sv.scrutiny_parts(flt, policy)
-    flagged_all = pd.concat([t.assign(Dimension=labels[d]) for d, t in parts["flagged"].items()], ignore_index=True) \
-        if parts["flagged"] else pd.DataFrame(columns=["Ward", "Group"])
-    outcomes = parts["outcomes"]
-    outcome_text = (f"{outcomes['with_outcome']} of {outcomes['closed']} closed activities with responses have "
-                    "published an outcome"
-                    + (f", a median of {outcomes['median_days_to_outcome']:.0f} days after closing"
-                                              if outcomes["median_days_to_outcome"] is not None else "") + "."
-                    if outcomes["closed"] else "No activity with responses has closed yet.")
-    mix_dim = available[0] if available else None
-    mix = parts["channel_mix"].get(mix_dim, pd.DataFrame())
-    below_table = status.assign(rate=status["rate"].map(lambda v: "hidden" if v != v else f"{v:,.1f}")).rename(
-        columns={"ward_name": "Ward", "rate": "People per 1,000 residents", "status": "Status"}).drop(
-        columns=["ward_code"])
-    by_quarter_table = sv.quarterly_target_table(target, flt, policy)
-    st.markdown(f"**People taking part per 1,000 residents by quarter** (▼ below the target of {target:,.0f})")
-    ui.table(by_quarter_table)
-    sections = [
-        ("Reach by quarter", f"People taking part per 1,000 residents; ▼ below the target of {target:,.0f}.",
-         by_quarter_table),
-        ("Reach by ward", f"Target: {target:,.0f} people taking part per 1,000 residents in every ward. "
-         f"{ui.filter_summary(flt)}.", below_table),
-        ("Groups flagged under-represented", "Wilson interval, one-sided exact binomial test, Holm across the groups "
-         "of each ward (5%).", flagged_all),
-        ("You said, we did", outcome_text, pd.DataFrame({"Closed": [outcomes["closed"]],
-                                                         "With outcome": [outcomes["with_outcome"]]})),
-        (f"Channel mix by {labels.get(mix_dim, '').lower()}", "Share of each group's people who used each channel "
-         "(online vs paper/event: a digital-exclusion signal).", mix),
-    ]
-    st.markdown(outcome_text)
-    st.markdown(f"**Channel mix by {labels.get(mix_dim, '').lower()}** (share of each group's people)")
-    ui.table(mix)
+        ui.table(report.reach[status["status"] != "meets target"])
+    st.markdown("**People taking part per 1,000 residents by quarter**")
+    ui.table(report.by_quarter)
+    st.caption(report.quarter_text)
+    st.markdown("**Significantly low reach (funnel plot)**")
+    st.markdown(report.funnel_text)
+    if len(report.funnel_flagged):
+        ui.table(report.funnel_flagged)
+    st.markdown(report.outcome_text)
+    st.markdown(f"**{report.mix_title}** (share of each group's people)")
+    ui.table(report.mix)
     if st.toggle("Prepare the report for download (HTML, PDF and CSV)", key="scrutiny_prepare"):
         meta = da.meta()
-        report = sr.report_html(f"Participation scrutiny report — {meta['council']}", sections,
-                                about=ui.report_about(meta, flt), footer=ui.report_footer("age", "engagement"))
+        html = sr.report_html(f"Participation scrutiny report — {meta['council']}", report.sections,
+                              about=ui.report_about(meta, flt), footer=ui.report_footer("age", "engagement"))
         html_col, pdf_col, csv_col = st.columns(3)
-        html_col.download_button("Download report (HTML)", report, file_name="participation-scrutiny.html",
+        html_col.download_button("Download report (HTML)", html, file_name="participation-scrutiny.html",
                                  mime="text/html", key="scrutiny_html")
-        pdf_col.download_button("Download report (PDF)", lambda: sr.report_pdf(report),
+        pdf_col.download_button("Download report (PDF)", lambda: sr.report_pdf(html),
                                 file_name="participation-scrutiny.pdf", mime="application/pdf", key="scrutiny_pdf")
-        csv_col.download_button("Download report tables (CSV)", sr.report_csv(sections),
+        csv_col.download_button("Download report tables (CSV)", sr.report_csv(report.sections),
                                 file_name="participation-scrutiny.csv", mime="text/csv", key="scrutiny_csv")
         st.caption("Every figure in the report is a protected table from this page: counts below "
                    f"{policy.threshold}, and any other count that would give one away, read '{policy.label}'; no share "

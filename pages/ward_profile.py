@@ -87,11 +87,15 @@ for dimension in [d for d in labels if d in prof.compositions]:
     rep = sv.ward_representation(code, dimension, flt, policy)
     st.markdown(f"**{labels[dimension]}**")
     ui.table(tables.representation_table(rep, labels[dimension], policy))
-st.caption("Representation index = share of respondents who stated a group ÷ share of residents (1 = in "
-           "proportion). 95% interval: Wilson score interval of the respondent share, the census share taken as "
-           "known. 'Under-represented' only when a one-sided binomial test stays significant at 5% after Holm's "
-           "correction across the groups of the table and the whole interval lies below 1. People who did not "
-           "state a group are shown as their own row and left out of the shares.")
+st.caption("Representation index = share of respondents who stated a group ÷ share of the residents who could "
+           "take part (the age limits of the activities in the filter; 1 = in proportion). 95% interval: Wilson "
+           "score interval of the respondent share, the census share taken as known. ▼ under- / ▲ over-represented "
+           "only when a two-sided exact binomial test stays significant at 5% after Holm's correction across the "
+           "groups of the table and the whole interval lies below (above) 1. Where a count is hidden the flag is "
+           "judged on the least favourable values the published figures allow and the index shows as a band. People "
+           "who did not state a group, or gave an answer with no census group, are their own rows and left out of "
+           "the shares; a group nobody in it could take part in is not tested. Age groups: the bands respondents "
+           "used, the census rebuilt for them by a uniform split by single year of age (65+ up to 90).")
 
 st.subheader("How people take part")
 ui.table(tables.channel_table(part["channels"], policy))

@@ -8,8 +8,12 @@ dict as it is.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
+from geo import funnel as gf
+from geo.representation import INDEX_BANDS, index_band
 from render.maps import CATEGORY_COLOURS
 
 
@@ -26,26 +30,115 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], axi
     return {"data": traces, "layout": layout}
 
 
+def _band_value(low: float, high: float) -> float | None:
+    """Where a hidden cell's banded index is coloured: the middle of its band on the 0–2 scale (None: no band)."""
+    band = index_band(low, high)
+    if not band or band == "any":
+        return None
+    cuts = [0.0, *INDEX_BANDS, 2.5]
+    lo = max(c for c in cuts if c <= low) if low == low else 0.0
+    hi = min((c for c in cuts if c > high), default=2.5)
+    return round((lo + min(hi, 2.5)) / 2, 3)
+
+
 def heatmap_figure(matrix: pd.DataFrame, ward_names: dict[str, str], group_order: list[str],
                    title: str) -> dict:
     """Ward × group heatmap of the representation index as a plain plotly dict.
 
-    Diverging red–blue centred on 1 (ColorBrewer RdBu, safe for the common colour-vision
-    deficiencies); hidden cells blank; flagged cells marked '▼' (under-represented) so the
-    flag does not rely on colour.
+    Diverging red–blue centred on 1 (ColorBrewer RdBu, listed by ColorBrewer as safe for the common
+    colour-vision deficiencies); flagged cells marked '▼' (under-represented) or '▲' (over-represented)
+    so the flag does not rely on colour. A cell whose count is hidden but which was tested on the
+    published figures keeps its flag and is coloured at the middle of its banded index (hover: "index
+    hidden: below 0.5"); a cell with nothing to show is blank.
     """
     codes = list(dict.fromkeys(matrix["ward_code"]))
-    grid = matrix.pivot(index="ward_code", columns="group", values="index").reindex(index=codes, columns=group_order)
-    flags = matrix.pivot(index="ward_code", columns="group", values="under_represented").reindex(
-        index=codes, columns=group_order).fillna(False).astype(bool)
-    z = [[None if pd.isna(v) else round(float(v), 3) for v in row] for row in grid.to_numpy()]
-    text = [["▼" if f else "" for f in row] for row in flags.to_numpy()]
+
+    def grid(column: str) -> pd.DataFrame:
+        return matrix.pivot(index="ward_code", columns="group", values=column).reindex(index=codes,
+                                                                                      columns=group_order)
+
+    index, low, high, flags, basis = (grid(c) for c in ("index", "index_min", "index_max", "flag", "test_basis"))
+    z, text, hover = [], [], []
+    for i in range(len(codes)):
+        z_row, t_row, h_row = [], [], []
+        for j in range(len(group_order)):
+            v, b = index.iat[i, j], basis.iat[i, j]
+            band = index_band(low.iat[i, j], high.iat[i, j]) if b == "bounds" else ""
+            band = "" if band == "any" else band
+            if not pd.isna(v):
+                z_row.append(round(float(v), 3))
+                h_row.append(f"index {v:.2f}")
+            elif band:
+                z_row.append(_band_value(low.iat[i, j], high.iat[i, j]))
+                h_row.append(f"index hidden: {band}")
+            else:
+                z_row.append(None)
+                h_row.append("hidden or not tested")
+            t_row.append({"under": "▼", "over": "▲"}.get(flags.iat[i, j], ""))
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
     y = [ward_names.get(c, c) for c in codes]
     trace = {"type": "heatmap", "z": z, "x": group_order, "y": y, "text": text, "texttemplate": "%{text}",
-             "colorscale": "RdBu", "zmid": 1.0, "zmin": 0.0, "zmax": 2.0,
+             "customdata": hover, "colorscale": "RdBu", "zmid": 1.0, "zmin": 0.0, "zmax": 2.0,
              "colorbar": {"title": {"text": "Index"}},
-             "hovertemplate": "%{y} · %{x}: index %{z:.2f}<extra></extra>", "hoverongaps": False}
+             "hovertemplate": "%{y} · %{x}: %{customdata} %{text}<extra></extra>", "hoverongaps": False}
     layout = {"height": 160 + 22 * len(codes), "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
               "title": {"text": title, "font": {"size": 14}}, "yaxis": {"autorange": "reversed"},
               "xaxis": {"side": "top"}}
     return {"data": [trace], "layout": layout}
+
+
+# --- funnel plot (geo.funnel) ------------------------------------------------------------------
+
+#: How each funnel status is drawn: (legend label, Okabe–Ito colour, marker symbol), so a status never rests on
+#: colour alone.
+FUNNEL_MARKERS = {
+    gf.LOW: ("Significantly low reach (below 99.8%)", "#D55E00", "triangle-down"),
+    gf.HIGH: ("Significantly high reach (above 99.8%)", "#0072B2", "triangle-up"),
+    gf.LOW_95: ("Below the 95% limit only", "#E69F00", "triangle-down-open"),
+    gf.HIGH_95: ("Above the 95% limit only", "#56B4E9", "triangle-up-open"),
+    gf.WITHIN: ("Within the limits", "#999999", "circle"),
+}
+
+
+def _limit_trace(lines: pd.DataFrame, level: str, name: str, dash: str, colour: str) -> dict:
+    """Lower and upper limit as one line trace (None between them), per 1,000."""
+    x = [*lines["residents"].tolist(), None, *lines["residents"].tolist()]
+    y = [*lines[f"lower_{level}"].round(3).tolist(), None, *lines[f"upper_{level}"].round(3).tolist()]
+    return {"type": "scatter", "mode": "lines", "name": name, "x": x, "y": y,
+            "line": {"color": colour, "dash": dash, "width": 1.5}, "hoverinfo": "skip"}
+
+
+def funnel_figure(result: gf.Funnel, title: str = "") -> dict:
+    """geo.funnel.Funnel as a plain plotly dict: the wards shown as points against residents, the 95% and 99.8%
+    limits as lines and the borough rate.
+
+    Ward names are HTML-escaped (plotly renders tags in hover text); hidden wards have no point.
+    """
+    wards, lines = result.wards, result.lines
+    traces = [_limit_trace(lines, "998", "99.8% limits", "solid", "#000000"),
+              _limit_trace(lines, "95", "95% limits", "dash", "#555555")]
+    if len(lines):
+        traces.append({"type": "scatter", "mode": "lines", "name": f"Borough rate ({result.borough_rate:,.1f})",
+                       "x": [lines["residents"].iloc[0], lines["residents"].iloc[-1]],
+                       "y": [round(result.borough_rate, 3)] * 2, "hoverinfo": "skip",
+                       "line": {"color": "#009E73", "dash": "dot", "width": 1.5}})
+    for status, (label, colour, symbol) in FUNNEL_MARKERS.items():
+        points = wards[(wards["status"] == status) & wards["per_1000"].notna()]
+        if points.empty:
+            continue
+        traces.append({"type": "scatter", "mode": "markers", "name": label,
+                       "x": points["residents"].round(0).tolist(), "y": points["per_1000"].round(2).tolist(),
+                       "customdata": [html.escape(str(n)) for n in points["ward_name"]],
+                       "marker": {"color": colour, "symbol": symbol, "size": 11,
+                                  "line": {"width": 2 if symbol.endswith("-open") else 1}},
+                       "hovertemplate": "%{customdata}: %{y:.1f} per 1,000 of %{x:,.0f} residents<extra></extra>"})
+    layout = {"height": 480, "margin": {"l": 60, "r": 10, "t": 30 if title else 10, "b": 50},
+              "xaxis": {"title": {"text": "Residents (people)"}, "tickformat": ",d", "automargin": True},
+              "yaxis": {"title": {"text": "People taking part per 1,000 residents"}, "rangemode": "tozero",
+                        "automargin": True},
+              "legend": {"orientation": "h", "y": -0.2}}
+    if title:
+        layout["title"] = {"text": html.escape(title), "font": {"size": 14}}
+    return {"data": traces, "layout": layout}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo import funnel as gf
 from geo import indicators
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count
 from geo.participation import COUNT_LABELS, EB_KEYS, KINDS, RATE_KEYS
+from geo.representation import index_band
 from vocabulary import ACTIVITY_KIND_LABELS
 
 HIDDEN_RATE = "hidden or n/a"
@@ -63,13 +65,33 @@ def cell_table(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def cold_spot_table(result: pd.DataFrame, ward_names: dict[str, str]) -> pd.DataFrame:
-    """geo.hotspots.local_moran as strings, significant wards first."""
+    """geo.hotspots.local_moran as strings, significant wards first: clusters and spatial outliers named."""
     r = result.sort_values(["significant", "p_sim"], ascending=[False, True], kind="stable")
     return pd.DataFrame({
         "Ward": r["ward_code"].map(lambda c: ward_names.get(c, c)),
-        "Cluster": r["label"],
+        "Cluster or outlier": r["label"],
+        "Kind": r["kind"].map(lambda k: k.capitalize() if k else ""),
         "Local Moran's I": r["local_i"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
         "Pseudo p (999 permutations)": r["p_sim"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
+    }).reset_index(drop=True)
+
+
+def funnel_table(result: gf.Funnel, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.funnel.Funnel's wards as strings beside the funnel plot: flagged wards first (significantly low,
+    then high, then beyond the 95% limit only), each with its rate and the limits at its residents."""
+    w = result.wards.assign(_order=result.wards["status"].map({s: i for i, s in enumerate(gf.STATUS_ORDER)}))
+    w = w.sort_values("_order", kind="stable")
+
+    def limits(lo: pd.Series, hi: pd.Series) -> list[str]:
+        return ["" if pd.isna(a) or pd.isna(b) else f"{a:,.1f} to {b:,.1f}" for a, b in zip(lo, hi, strict=True)]
+
+    return pd.DataFrame({
+        "Ward": w["ward_name"], "Residents": w["residents"].map(_people),
+        "People taking part": w["count"].map(lambda v: format_count(v, policy)),
+        "People per 1,000 residents": w["per_1000"].map(_rate),
+        "95% limits": limits(w["lower_95"], w["upper_95"]),
+        "99.8% limits": limits(w["lower_998"], w["upper_998"]),
+        "Funnel plot": w["status"],
     }).reset_index(drop=True)
 
 
@@ -114,46 +136,119 @@ def channel_table(mix: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) 
 
 # --- who takes part (geo.representation) -----------------------------------------------------
 
+#: What a representation row's flag reads, by flag and status (geo.representation): ▼/▲ so it never relies on colour.
+FLAG_TEXT = {"under": "▼ under-represented", "over": "▲ over-represented"}
+STATUS_TEXT = {"too few": "not tested (too few)", "no eligible residents": "not tested (no one in it could take part)",
+               "no respondents": "no respondents (check who could take part)"}
+
+
+def _index_text(index: float, low: float, high: float, basis: str) -> str:
+    """The index to two decimals; for a tested row whose figures are hidden, its band (from published figures)."""
+    if not pd.isna(index):
+        return f"{index:.2f}"
+    if basis == "bounds":
+        band = index_band(low, high)
+        return f"hidden ({band})" if band and band != "any" else "hidden"
+    return ""
+
+
 def shares_table(rep: pd.DataFrame, group_label: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """geo.representation.borough_shares (or the first columns of any representation table) as strings;
-    blanks where a figure does not apply or is hidden."""
+    blanks where a figure does not apply or is hidden; a hidden index of a tested row reads as its band."""
+    basis = rep["test_basis"] if "test_basis" in rep else pd.Series("", index=rep.index)
+    low = rep["index_min"] if "index_min" in rep else pd.Series(float("nan"), index=rep.index)
+    high = rep["index_max"] if "index_max" in rep else pd.Series(float("nan"), index=rep.index)
     return pd.DataFrame({
         group_label: rep["group"],
         "Respondents": rep["respondents"].map(lambda v: format_count(v, policy)),
         "Share of respondents who stated a group": rep["respondent_share"].map(_pct),
-        "Residents": rep["residents"].map(lambda v: "" if pd.isna(v) else _people(v)),
+        "Residents who could take part": rep["residents"].map(lambda v: "" if pd.isna(v) else _people(v)),
         "Share of residents": rep["resident_share"].map(_pct),
-        "Representation index (1.00 = in proportion)": rep["index"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+        "Representation index (1.00 = in proportion)": [
+            _index_text(i, lo, hi, b) for i, lo, hi, b in zip(rep["index"], low, high, basis, strict=True)],
     })
+
+
+def flag_text(flag: str, basis: str, status: str, kind: str) -> str:
+    """One row's verdict: ▼/▲ when flagged, 'no' when tested on counts, why not otherwise."""
+    if flag in FLAG_TEXT:
+        return FLAG_TEXT[flag]
+    if basis == "count":
+        return "no"
+    if basis:
+        return "cannot tell (figures hidden)"
+    if kind == "unitemised":
+        return "not tested (no one can give this answer)"
+    if kind == "not_eligible":
+        return STATUS_TEXT["no eligible residents"]
+    if kind in ("other_answer", "not_stated"):
+        return "not tested (no census group)"
+    return STATUS_TEXT.get(status, "") if kind == "group" else ""
 
 
 def representation_table(rep: pd.DataFrame, group_label: str,
                          policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """geo.representation.ward_representation or borough_representation as strings: `shares_table` plus the
-    interval and the flag."""
+    interval and the two-sided flag (▼ under- / ▲ over-represented)."""
     out = shares_table(rep, group_label, policy)
     out["95% interval of the index"] = [
         "" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(rep["index_low"], rep["index_high"],
                                                                          strict=True)]
-    out["Under-represented"] = [
-        "yes" if flag else "no" if basis == "count" else "cannot tell (figures hidden)" if basis
-        else ("not tested (too few)" if kind == "group" else "")
-        for flag, basis, kind in zip(rep["under_represented"], rep["test_basis"], rep["kind"], strict=True)]
+    out["Flag (two-sided test)"] = [flag_text(f, b, s, k) for f, b, s, k in
+                                    zip(rep["flag"], rep["test_basis"], rep["status"], rep["kind"], strict=True)]
     return out
 
 
 def flagged_table(matrix: pd.DataFrame, ward_names: dict[str, str], policy: DisclosurePolicy = DEFAULT_POLICY
                   ) -> pd.DataFrame:
-    """The flagged cells of geo.representation.representation_matrix as strings (the table beside the heatmap)."""
-    f = matrix[matrix["under_represented"]]
+    """The flagged cells of geo.representation.representation_matrix as strings (the table beside the heatmap),
+    both directions: under-represented first, then over-represented."""
+    f = matrix[matrix["flag"].isin(list(FLAG_TEXT))]
+    f = f.assign(_order=(f["flag"] == "over").astype(int)).sort_values("_order", kind="stable")
     return pd.DataFrame({
         "Ward": f["ward_code"].map(lambda c: ward_names.get(c, c)), "Group": f["group"],
+        "Flag": f["flag"].map(FLAG_TEXT),
         "Respondents": f["respondents"].map(lambda v: format_count(v, policy)),
-        "Representation index": f["index"].map(lambda v: "hidden" if pd.isna(v) else f"{v:.2f}"),
+        "Representation index": [_index_text(i, lo, hi, b) for i, lo, hi, b in
+                                 zip(f["index"], f["index_min"], f["index_max"], f["test_basis"], strict=True)],
         "95% interval": ["hidden (judged on bounds)" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
                          for lo, hi in zip(f["index_low"], f["index_high"], strict=True)],
         "Holm-adjusted p": f["p_adjusted"].map(lambda v: f"{v:.2g}"),
     }).reset_index(drop=True)
+
+
+def representativeness_table(summary: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """geo.representativeness.summary as strings: one row per dimension, the score and the R-indicator with
+    their 95% intervals ('hidden' when a count they are worked out from is hidden)."""
+    def num(v: float) -> str:
+        return "" if pd.isna(v) else f"{v:.2f}"
+
+    def interval(lo: float, hi: float) -> str:
+        return "" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
+
+    hidden = summary["note"] != ""
+    return pd.DataFrame({
+        "Dimension": summary["dimension"].map(lambda d: labels.get(d, d)),
+        "Representation score (lowest ÷ highest rate)": [n if h else num(v) for v, h, n in
+                                                         zip(summary["score"], hidden, summary["note"], strict=True)],
+        "Score 95% interval": [interval(lo, hi) for lo, hi in zip(summary["score_low"], summary["score_high"],
+                                                                   strict=True)],
+        "Lowest rate": summary["lowest"], "Highest rate": summary["highest"],
+        "R-indicator": [n if h else f"{v:.3f}" for v, h, n in zip(summary["r"], hidden, summary["note"], strict=True)],
+        "R 95% interval": ["" if pd.isna(lo) else f"{lo:.3f} to {hi:.3f}" for lo, hi in
+                           zip(summary["r_low"], summary["r_high"], strict=True)],
+        "People taking part per 1,000 eligible residents": summary["rate_per_1000"].map(
+            lambda v: "" if pd.isna(v) else f"{v:,.1f}"),
+    })
+
+
+def partial_indicators_table(partials: pd.DataFrame, group_label: str) -> pd.DataFrame:
+    """geo.representativeness partial indicators of one dimension as strings (negative = taking part less)."""
+    return pd.DataFrame({
+        group_label: partials["group"],
+        "People taking part per 1,000 eligible residents": partials["rate_per_1000"].map(lambda v: f"{v:,.1f}"),
+        "Partial indicator (unconditional)": partials["partial"].map(lambda v: f"{v:+.4f}"),
+    })
 
 
 # --- scrutiny (geo.scrutiny) -----------------------------------------------------------------
@@ -178,24 +273,35 @@ def channel_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
     return wide.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%").reset_index().rename(columns={"group": "Group"})
 
 
-def quarterly_target_table(quarterly: pd.DataFrame, names: dict[str, str], target: float) -> pd.DataFrame:
+QUARTER_TARGET_ROW = "Target for the quarter (yearly target ÷ 4; a part quarter pro rata by days)"
+
+
+def quarterly_target_table(quarterly: pd.DataFrame, names: dict[str, str], targets: pd.DataFrame) -> pd.DataFrame:
     """Wards × quarters of people taking part per 1,000 residents (protected rates from
-    geo.ward_engagement.quarterly_trends), each marked '▼' when below `target`; 'hidden' when the
-    count is hidden; then the borough row. Quarters not complete are marked '(part)'."""
+    geo.ward_engagement.quarterly_trends), each marked '▼' when below *that quarter's* target; 'hidden'
+    when the count is hidden; then the borough row and the row of quarterly targets.
+
+    targets: geo.scrutiny.quarter_targets (quarter, days, days_covered, target): the yearly target's share
+    for each quarter, so a quarter is never held to a whole year's target. Quarters not complete are
+    marked '(part: covered of days days)'."""
     if quarterly.empty:
         return pd.DataFrame()
-    q = quarterly.assign(label=[f"{a}{'' if c else ' (part)'}" for a, c in
-                                zip(quarterly["quarter"], quarterly["complete"], strict=True)])
-
-    def cell(v: float) -> str:
-        return "hidden" if pd.isna(v) else f"{v:,.1f}{' ▼' if v < target else ''}"
-
-    wide = q.pivot(index="ward_code", columns="label", values="respondents_per_1000")
+    by_quarter = targets.set_index("quarter")
+    q = quarterly.assign(label=[
+        a if c else f"{a} (part: {by_quarter.at[a, 'days_covered']} of {by_quarter.at[a, 'days']} days)"
+        for a, c in zip(quarterly["quarter"], quarterly["complete"], strict=True)])
     cols = list(dict.fromkeys(q["label"]))
-    out = wide.reindex(columns=cols).map(cell)
+    goal = q.drop_duplicates("label").set_index("label")["quarter"].map(by_quarter["target"]).reindex(cols)
+
+    def cells(values: pd.Series) -> list[str]:
+        return ["hidden" if pd.isna(v) else f"{v:,.1f}{' ▼' if v < goal[c] else ''}" for c, v in values.items()]
+
+    wide = q.pivot(index="ward_code", columns="label", values="respondents_per_1000").reindex(columns=cols)
+    out = pd.DataFrame([cells(row) for _, row in wide.iterrows()], index=wide.index, columns=cols)
     out.insert(0, "Ward", [names.get(c, c) for c in out.index])
     borough = q.drop_duplicates("label").set_index("label")["borough_respondents_per_1000"].reindex(cols)
-    out.loc["borough"] = ["Borough (sum over wards)", *[cell(v) for v in borough]]
+    out.loc["borough"] = ["Borough (sum over wards)", *cells(borough)]
+    out.loc["target"] = [QUARTER_TARGET_ROW, *[f"{v:,.1f}" for v in goal]]
     return out.reset_index(drop=True)
 
 

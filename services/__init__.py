@@ -9,19 +9,24 @@ from services.areas import districts, starting_scheme, ward_crossings
 from services.participation import (
     borough_representation,
     cold_spots,
+    comparison,
+    funnel,
     hexagon_cells,
     hexagon_layer,
     outreach_targets,
     participation_reach,
+    quarter_targets,
     quarterly_reach,
     quarterly_target_table,
     representation_matrix,
     representation_view,
+    representativeness,
     scrutiny_parts,
     themed_group,
 )
 from services.profiles import (
     area_profile,
+    area_representation,
     indicator_values,
     profile_inputs,
     ward_labels,
@@ -32,9 +37,10 @@ from services.profiles import (
 )
 
 __all__ = [
-    "area_profile", "borough_representation", "cold_spots", "districts", "hexagon_cells", "hexagon_layer",
-    "indicator_values", "outreach_targets", "participation_reach", "profile_inputs", "quarterly_reach",
-    "quarterly_target_table", "representation_matrix", "representation_view", "scrutiny_parts", "starting_scheme",
-    "themed_group", "ward_crossings", "ward_labels", "ward_participation", "ward_profile", "ward_representation",
+    "area_profile", "area_representation", "borough_representation", "cold_spots", "comparison", "districts",
+    "funnel", "hexagon_cells", "hexagon_layer", "indicator_values", "outreach_targets", "participation_reach",
+    "profile_inputs", "quarter_targets", "quarterly_reach", "quarterly_target_table", "representation_matrix",
+    "representation_view", "representativeness", "scrutiny_parts", "starting_scheme", "themed_group",
+    "ward_crossings", "ward_labels", "ward_participation", "ward_profile", "ward_representation",
     "ward_surroundings",
 ]

@@ -1,7 +1,12 @@
-"""Printable ward profiles of a published database: one A4 page per ward (HTML and/or PDF), indicators.csv
-and an index page. Run by `python -m etl profiles` and by the Ward profile page's "all wards" button.
+"""Printable exports of a published database, the same figures as the app shows:
+
+- ward profiles: one A4 page per ward (HTML and/or PDF), indicators.csv and an index page (`python -m etl
+  profiles`, and the Ward profile page's "all wards" button);
+- the participation scrutiny report as committee papers: HTML, PDF, its tables as CSV, representation.csv and
+  reach.csv (`python -m etl report`).
 
     python -m etl profiles --db data/thurrock.duckdb --out profiles/ [--format html,pdf] [--ward CODE]
+    python -m etl report --db data/thurrock.duckdb --out papers/ [--kind K] [--channel C] [--from D] [--to D]
 
 Reads the database through data_access (chosen with `data_access.use_database`, the environment left
 alone) and the cached profiles of services.profiles, so a file reads exactly as the page does; outside a
@@ -22,8 +27,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import data_access as da
+from geo.disclosure import DisclosurePolicy
 from render import report, ward_map
+from render import scrutiny_report as sr
 from render.attribution import ATTRIBUTION
+from services import captions, scrutiny_report
 from services.profiles import indicator_values, profile_inputs, ward_profile
 
 FORMATS = ("html", "pdf")
@@ -127,3 +135,47 @@ def profiles_archive(db: Path, formats: tuple[str, ...] = ("html", "pdf")) -> by
             for file in sorted(Path(tmp).iterdir()):
                 archive.write(file, file.name)
     return buffer.getvalue()
+
+
+# --- `python -m etl report`: the scrutiny report as committee papers ----------------------------------------------
+
+REPORT_FILES = ("participation-scrutiny.html", "participation-scrutiny.pdf", "participation-scrutiny.csv",
+                "representation.csv", "reach.csv")
+
+
+def write_scrutiny_report(db: Path, out: Path, flt: da.EngagementFilter = da.EngagementFilter(),
+                          target: float = 20.0, say: Callable[[str], None] = print) -> list[Path]:
+    """Write the scrutiny report (HTML, PDF, its tables as CSV) and representation.csv and reach.csv for `flt`,
+    from the same view model as the Participation page (services.scrutiny_report); returns the files written."""
+    db = Path(db).resolve()
+    if not db.is_file():
+        raise FileNotFoundError(db)
+    with da.use_database(db), _quiet_bare_mode():
+        policy = DisclosurePolicy.from_env()
+        meta = da.meta()
+        report = scrutiny_report.build(target, flt, policy)
+        html = sr.report_html(f"Participation scrutiny report — {meta['council']}", report.sections,
+                              about=captions.report_about(meta, flt),
+                              footer=captions.report_footer("age", "engagement"))
+        contents = {REPORT_FILES[0]: html, REPORT_FILES[1]: sr.report_pdf(html),
+                    REPORT_FILES[2]: sr.report_csv(report.sections),
+                    REPORT_FILES[3]: scrutiny_report.representation_csv(flt, policy),
+                    REPORT_FILES[4]: scrutiny_report.reach_csv(flt, policy)}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in contents.items():
+        target_path = out / name
+        target_path.write_bytes(content) if isinstance(content, bytes) else target_path.write_text(content,
+                                                                                                  encoding="utf-8")
+    say(f"Wrote {', '.join(contents)} to {out} ({captions.filter_summary(flt)}; target {target:,.0f} per 1,000).")
+    return [out / name for name in contents]
+
+
+def run_report(db: Path, out: Path, flt: da.EngagementFilter, target: float) -> int:
+    """The `report` command: 0 on success, 2 with a message on stderr when the database is missing."""
+    try:
+        write_scrutiny_report(db, out, flt, target)
+    except FileNotFoundError:
+        print(f"Database not found: {Path(db).resolve()}. Build one first with `python -m etl build --config …` "
+              "or `python -m etl demo`.", file=sys.stderr)
+        return 2
+    return 0

@@ -16,6 +16,7 @@ from geo.disclosure import DisclosurePolicy
 from geo.profile import ProfileInputs, area_inputs, build_profile, neighbours
 from geo.profile import ward_labels as unique_ward_labels
 from services.caching import analysis
+from services.participation import comparison
 
 
 @analysis
@@ -36,7 +37,7 @@ def profile_inputs(flt: EngagementFilter = EngagementFilter()) -> ProfileInputs:
         wards=da.wards(), population=da.population(), deprivation=da.ward_deprivation(),
         lsoa_deprivation=da.lsoa_deprivation(), assets=da.assets(), engagement=da.ward_engagement(flt),
         provenance=da.provenance(), england_population=england_population, england_deprivation=england_deprivation,
-        policy=policy, precomputed_values=indicator_values(flt, policy))
+        policy=policy, precomputed_values=indicator_values(flt, policy), wards_bng=da.ward_geometry_bng())
 
 
 @analysis(max_entries=512)
@@ -54,8 +55,21 @@ def area_profile(assignment: dict[str, str], area: str, flt: EngagementFilter = 
 @analysis(max_entries=512)
 def ward_representation(ward_code: str, dimension: str, flt: EngagementFilter = EngagementFilter(),
                         policy: DisclosurePolicy | None = None) -> pd.DataFrame:
-    """geo.representation.ward_representation for one ward, cached: its multiple-testing step is slow (~0.15 s)."""
-    return rp.ward_representation(da.population(), da.respondent_groups(dimension, flt), ward_code, dimension, policy)
+    """geo.representation.ward_representation for one ward against its eligible residents
+    (services.participation.comparison), cached: its multiple-testing step is slow (~0.15 s)."""
+    eligible, groups = comparison(dimension, flt)
+    return rp.ward_representation(eligible, groups, ward_code, dimension, policy)
+
+
+@analysis(max_entries=256)
+def area_representation(assignment: dict[str, str], area: str, dimension: str,
+                        flt: EngagementFilter = EngagementFilter(), policy: DisclosurePolicy | None = None
+                        ) -> pd.DataFrame:
+    """geo.representation.area_representation for one area of a scheme (ward_code → area) against its eligible
+    residents, cached: the same test, flags and banded index as a ward's table."""
+    eligible, groups = comparison(dimension, flt)
+    return rp.area_representation(eligible, groups, pd.Series(dict(sorted(assignment.items()))), area, dimension,
+                                  policy)
 
 
 def ward_participation(ward_code: str, flt: EngagementFilter = EngagementFilter(),

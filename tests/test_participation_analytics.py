@@ -129,13 +129,18 @@ def test_borough_flags_only_planted_categories(app_env):
 
 
 def test_heatmap_figure_marks_flagged_cells():
+    # Issue 10: flags in both directions (▼ under, ▲ over); a hidden cell tested on bounds keeps its flag and is
+    # coloured at the middle of its banded index; one with nothing to show stays blank.
     matrix = pd.DataFrame({"ward_code": ["A", "A", "B", "B"], "group": ["x", "y", "x", "y"],
-                           "index": [0.4, 1.2, np.nan, 1.0], "under_represented": [True, False, False, False]})
+                           "index": [0.4, 1.6, np.nan, 1.0], "index_min": [0.4, 1.6, 0.0, 1.0],
+                           "index_max": [0.4, 1.6, 0.3, 1.0], "flag": ["under", "over", "under", ""],
+                           "test_basis": ["count", "count", "bounds", "count"]})
     fig = charts.heatmap_figure(matrix, {"A": "Ash", "B": "Beech"}, ["x", "y"], "t")
     trace = fig["data"][0]
     assert trace["type"] == "heatmap" and trace["y"] == ["Ash", "Beech"]
-    assert trace["z"] == [[0.4, 1.2], [None, 1.0]]
-    assert trace["text"] == [["▼", ""], ["", ""]]
+    assert trace["z"] == [[0.4, 1.6], [0.25, 1.0]]
+    assert trace["text"] == [["▼", "▲"], ["▼", ""]]
+    assert trace["customdata"][1][0] == "index hidden: below 0.5"
 
 
 def test_no_bias_error_rate_on_unbiased_synthetic_data(demo_db, tmp_path):
@@ -207,6 +212,67 @@ def test_local_moran_finds_a_planted_cold_cluster():
     assert (result.loc[cold, "label"] == hotspots.QUADRANTS[3]).sum() >= 3
     with pytest.raises(ValueError):
         hotspots.local_moran(values, geom.to_crs("EPSG:4326"))
+
+
+def test_local_moran_names_spatial_outliers_beside_clusters():
+    """A 6 × 6 grid, west half high (80) and east half low (20): one low ward planted inside the high half and one
+    high ward inside the low half are named as spatial outliers ('low among high', 'high among low'); no other
+    ward is an outlier; the table says which are clusters and which outliers."""
+    import geopandas as gpd
+    import shapely
+
+    cells = [shapely.box(x * 1000, y * 1000, (x + 1) * 1000, (y + 1) * 1000) for y in range(6) for x in range(6)]
+    codes = [f"W{i:02d}" for i in range(36)]
+    geom = gpd.GeoDataFrame({"ward_code": codes}, geometry=cells, crs="EPSG:27700")
+    column = np.array([i % 6 for i in range(36)])
+    values = pd.Series(np.where(column < 3, 80.0, 20.0) + np.random.default_rng(5).normal(0, 2, 36), index=codes)
+    values["W13"] = 20.0  # column 1, row 2: inside the high half
+    values["W22"] = 80.0  # column 4, row 3: inside the low half
+    result = hotspots.local_moran(values, geom).set_index("ward_code")
+    assert result.at["W13", "label"] == hotspots.QUADRANTS[2] == "Spatial outlier: low among high"
+    assert result.at["W22", "label"] == hotspots.QUADRANTS[4] == "Spatial outlier: high among low"
+    assert set(result.index[result["kind"] == "spatial outlier"]) == {"W13", "W22"}
+    assert (result.loc[result["label"].isin([hotspots.QUADRANTS[1], hotspots.QUADRANTS[3]]), "kind"] == "cluster").all()
+    assert (result.loc[~result["significant"], "kind"] == "").all()
+    table = tables.cold_spot_table(result.reset_index(), {"W13": "Thirteen"}).set_index("Ward")
+    assert table.at["Thirteen", "Cluster or outlier"] == "Spatial outlier: low among high"
+    assert table.at["Thirteen", "Kind"] == "Spatial outlier"
+
+
+# --- quarterly targets -------------------------------------------------------------------------
+
+def test_quarter_targets_are_a_quarter_of_the_yearly_target_pro_rata_by_days():
+    from datetime import date
+
+    from geo import scrutiny
+
+    quarterly = pd.DataFrame({"quarter": ["2026 Q1", "2026 Q2", "2026 Q3"] * 2,
+                              "start": [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1)] * 2,
+                              "end": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)] * 2})
+    # from 15 February (45 of Q1's 90 days) to 10 September (72 of Q3's 92 days); Q2 whole
+    out = scrutiny.quarter_targets(quarterly, 40.0, date(2026, 2, 15), date(2026, 9, 10)).set_index("quarter")
+    assert list(out.index) == ["2026 Q1", "2026 Q2", "2026 Q3"]
+    assert list(out["days"]) == [90, 91, 92] and list(out["days_covered"]) == [45, 91, 72]
+    assert out["target"].tolist() == pytest.approx([10 * 45 / 90, 10.0, 10 * 72 / 92])
+    whole = scrutiny.quarter_targets(quarterly, 40.0)
+    assert whole["target"].tolist() == [10.0, 10.0, 10.0]  # no dates: every quarter whole, target ÷ 4
+    assert scrutiny.quarter_targets(quarterly.iloc[:0], 40.0).empty
+
+
+def test_demo_quarterly_table_compares_with_the_quarter_share(app_env):
+    import services as sv
+
+    table = sv.quarterly_target_table(80.0)
+    quarters = sv.quarter_targets(80.0)
+    assert table.iloc[-1, 0] == tables.QUARTER_TARGET_ROW
+    full = quarters[quarters["days_covered"] == quarters["days"]]
+    assert len(full) and (full["target"] == 20.0).all()
+    reach = sv.quarterly_reach()
+    cells = table.iloc[:-2, 1:].to_numpy().ravel()
+    below = sum("▼" in str(c) for c in cells)
+    by_quarter = reach.merge(quarters, on="quarter")
+    expected = int((by_quarter["respondents_per_1000"] < by_quarter["target"]).sum())
+    assert below == expected
 
 
 # --- hexagons ---------------------------------------------------------------------------------

@@ -80,9 +80,9 @@ def test_every_map_view_runs_with_a_table_and_no_small_counts(app_env):
             _ok(at)
             _no_small_counts(at)
     at.radio(key="participation_view").set_value("cold").run()
-    spots = _table(at, "Cluster")
+    spots = _table(at, "Cluster or outlier")
     expected = sv.cold_spots("respondents")
-    assert sorted(spots["Cluster"]) == sorted(expected["label"])
+    assert sorted(spots["Cluster or outlier"]) == sorted(expected["label"])
     at.radio(key="participation_view").set_value("density").run()
     for size in ("500 m", "1 km", "2 km"):
         at.radio(key="participation_hex").set_value(size).run()
@@ -100,10 +100,13 @@ def test_heatmap_and_flagged_cells(app_env):
     assert len(charts) >= 2  # borough bars and the ward × group heatmap
     flagged = _table(at, "Holm-adjusted p")
     matrix = sv.representation_matrix("age")
-    assert len(flagged) == int(matrix["under_represented"].sum())
-    at.selectbox[0].select("ethnicity").run()
+    assert len(flagged) == int((matrix["flag"] != "").sum())  # both directions (issue 10)
+    assert set(flagged["Flag"]) <= {"▼ under-represented", "▲ over-represented"}
+    one_number = _table(at, "R-indicator")  # one row per dimension: score and R-indicator with intervals
+    assert len(one_number) >= 2 and one_number["R-indicator"].str.match(r"^(0|1)\.\d{3}$|^hidden$").all()
+    at.selectbox(key="representation_dimension").select("ethnicity").run()
     _ok(at)
-    assert len(_table(at, "Holm-adjusted p")) == int(sv.representation_matrix("ethnicity")["under_represented"].sum())
+    assert len(_table(at, "Holm-adjusted p")) == int((sv.representation_matrix("ethnicity")["flag"] != "").sum())
 
 
 def test_target_lists_wards_below_it(app_env):

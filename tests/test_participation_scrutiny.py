@@ -166,16 +166,25 @@ def test_page_scrutiny_report_and_outreach(app_env, tmp_path, monkeypatch):
     assert any("Score" in f.value.columns for f in at.dataframe)
 
 
-def test_quarterly_target_table_marks_wards_below_target():
+def test_quarterly_target_table_marks_wards_below_the_quarters_share_of_the_target():
+    """Issue 10: a quarter is compared with its share of the yearly target (÷ 4; a part quarter pro rata by days),
+    not with the whole year's target (which marked ▼ in every cell)."""
+    from datetime import date
+
     quarterly = pd.DataFrame({
         "ward_code": ["A", "A", "B", "B"], "quarter": ["2026 Q1", "2026 Q2"] * 2, "complete": [True, False] * 2,
-        "respondents_per_1000": [12.0, 25.0, float("nan"), 30.0],
+        "start": [date(2026, 1, 1), date(2026, 4, 1)] * 2, "end": [date(2026, 3, 31), date(2026, 6, 30)] * 2,
+        "respondents_per_1000": [12.0, 9.0, float("nan"), 30.0],
         "borough_respondents_per_1000": [15.0, 27.0, 15.0, 27.0]})
-    table = tables.quarterly_target_table(quarterly, {"A": "Ash", "B": "Beech"}, 20.0).set_index("Ward")
-    assert list(table.columns) == ["2026 Q1", "2026 Q2 (part)"]
-    assert table.at["Ash", "2026 Q1"] == "12.0 ▼" and table.at["Ash", "2026 Q2 (part)"] == "25.0"
-    assert table.at["Beech", "2026 Q1"] == "hidden"
+    # 80 a year: 20 in a full quarter; Q2 covered up to 15 May, 45 of its 91 days: 20 × 45 / 91 = 9.89
+    targets = sc.quarter_targets(quarterly, 80.0, last_day=date(2026, 5, 15))
+    table = tables.quarterly_target_table(quarterly, {"A": "Ash", "B": "Beech"}, targets).set_index("Ward")
+    assert list(table.columns) == ["2026 Q1", "2026 Q2 (part: 45 of 91 days)"]
+    assert table.at["Ash", "2026 Q1"] == "12.0 ▼" and table.at["Ash", "2026 Q2 (part: 45 of 91 days)"] == "9.0 ▼"
+    assert table.at["Beech", "2026 Q1"] == "hidden" and table.at["Beech", "2026 Q2 (part: 45 of 91 days)"] == "30.0"
     assert table.at["Borough (sum over wards)", "2026 Q1"] == "15.0 ▼"
+    assert table.at["Borough (sum over wards)", "2026 Q2 (part: 45 of 91 days)"] == "27.0"  # below 80, above 9.89
+    assert list(table.loc[tables.QUARTER_TARGET_ROW]) == ["20.0", "9.9"]
 
 
 def test_demo_quarterly_reach_matches_an_independent_count(app_env):

@@ -18,7 +18,7 @@ from geo.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from vocabulary import AGE_BANDS, NOT_STATED
 
 COLUMNS = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
-           "under_represented", "test_basis"]
+           "under_represented", "test_basis", "flag", "over_represented", "index_min", "index_max", "status"]
 DIMENSIONS = ["age", "sex", "ethnicity", "disability"]
 
 
@@ -37,10 +37,10 @@ def reference_matrix(population, groups, ward_codes, dimension, policy=DEFAULT_P
 def assert_same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     assert list(fast.columns) == COLUMNS
     pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, atol=0.0)
-    for col in ["respondents", "index", "index_low", "index_high", "p_value", "p_adjusted"]:
+    for col in ["respondents", "index", "index_low", "index_high", "index_min", "index_max", "p_value", "p_adjusted"]:
         assert (fast[col].isna() == slow[col].isna()).all(), col
-    assert (fast["under_represented"] == slow["under_represented"]).all()
-    assert (fast["test_basis"] == slow["test_basis"]).all()
+    for col in ["under_represented", "over_represented", "flag", "test_basis", "status"]:
+        assert (fast[col] == slow[col]).all(), col
 
 
 def synthetic(seed: int, n_wards: int = 30) -> tuple[pd.DataFrame, pd.DataFrame, list[str], str]:
@@ -154,7 +154,8 @@ def test_shared_inputs_are_those_the_ward_page_always_used():
     """ward_engagement._representation_inputs (shared by both paths) against the original expressions."""
     for seed in range(6):
         population, groups, _, dimension = synthetic(seed)
-        pop, g, census, extra, keys = rp._representation_inputs(population, groups, dimension)
+        pop, g, census, extra, excluded, keys = rp._representation_inputs(population, groups, dimension)
+        assert excluded == [NOT_STATED]
         expected_pop = population[population["dimension"] == dimension]
         expected_g = groups.assign(category=groups["category"].fillna(NOT_STATED))
         expected_census = list(dict.fromkeys(expected_pop["category"]))

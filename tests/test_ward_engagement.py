@@ -102,13 +102,19 @@ def test_planted_under_represented_group_is_flagged_and_proportional_one_is_not(
         lo, hi = _hand_wilson(x[g], 200)
         assert rep.at[g, "index_low"] == pytest.approx(lo / pi[g])
         assert rep.at[g, "index_high"] == pytest.approx(hi / pi[g])
-        assert rep.at[g, "p_value"] == pytest.approx(stats.binom.cdf(x[g], 200, pi[g]))
+        # Two-sided since issue 10: the doubled smaller tail of the exact binomial.
+        two_sided = min(1.0, 2 * min(stats.binom.cdf(x[g], 200, pi[g]), stats.binom.sf(x[g] - 1, 200, pi[g])))
+        assert rep.at[g, "p_value"] == pytest.approx(two_sided)
         assert rep.at[g, "test_basis"] == "count"
     hand = _hand_holm([rep.at[g, "p_value"] for g in groups])
     assert [rep.at[g, "p_adjusted"] for g in groups] == pytest.approx(hand)
     assert bool(rep.at["Black African", "under_represented"])
     assert not rep.at["Pakistani", "under_represented"] and not rep.at["White British", "under_represented"]
     assert rp.under_represented_groups(rep.reset_index()) == ["Black African"]
+    # Issue 10: both directions. White British 74% against 60% (two-sided p = 9e-5, interval above 1) is
+    # over-represented; Pakistani, exactly in proportion, is neither.
+    assert rp.over_represented_groups(rep.reset_index()) == ["White British"]
+    assert list(rep.loc[groups, "flag"]) == ["over", "under", ""]
     # Not stated is its own row, outside the base of the shares.
     assert rep.at[NOT_STATED, "respondents"] == 30 and math.isnan(rep.at[NOT_STATED, "index"])
     assert rep.loc[rep["kind"] == "stated", "respondents"].iloc[0] == 200
@@ -118,16 +124,16 @@ def test_planted_under_represented_group_is_flagged_and_proportional_one_is_not(
 
 
 def test_holm_stops_a_flag_the_interval_alone_would_give():
-    # Black African 28 of 200 against 20%: one-sided p = 0.0179 and the 95% interval of the index ends
-    # at 0.974 (< 1), but it is one of three tests: Holm gives 3 × 0.0179 = 0.054 > 0.05, so no flag.
+    # Black African 28 of 200 against 20%: one-sided p = 0.0179 (two-sided 0.0358) and the 95% interval of
+    # the index ends at 0.974 (< 1), but it is one of three tests: Holm gives 3 × 0.0358 > 0.05, so no flag.
     rep = rp.ward_representation(ETH_POP, _groups({"White British": 132, "Black African": 28, "Pakistani": 40,
                                               NOT_STATED: 30}), "A", "ethnicity", POLICY).set_index("group")
     p = stats.binom.cdf(28, 200, 0.2)
     assert p == pytest.approx(0.0179, abs=1e-4)
     assert rep.at["Black African", "index_high"] == pytest.approx(_hand_wilson(28, 200)[1] / 0.2)
     assert rep.at["Black African", "index_high"] < 1
-    assert rep.at["Black African", "p_adjusted"] == pytest.approx(3 * p)
-    assert not rep["under_represented"].any()
+    assert rep.at["Black African", "p_adjusted"] == pytest.approx(min(1.0, 3 * 2 * p))
+    assert not rep["under_represented"].any() and not rep["over_represented"].any()
 
 
 def test_holm_adjustment_of_three_p_values_by_hand():
@@ -153,14 +159,20 @@ def test_hidden_group_is_flagged_on_bounds_without_showing_anything_small():
     # From the published row: hidden cells add up to 270 − 150 − 97 = 23. Worst case for the test: all 23
     # are Black African and none Not stated, so n = 270: 23 of 270 against 20% is still far too few.
     assert rep.at["Black African", "test_basis"] == "bounds"
-    assert rep.at["Black African", "p_value"] == pytest.approx(stats.binom.cdf(23, 270, 0.2))
+    assert rep.at["Black African", "p_value"] == pytest.approx(2 * stats.binom.cdf(23, 270, 0.2))  # two-sided
+    # The banded index: every index the row allows (0 to 23 of 247–270, against 20%) lies below 0.5.
+    assert rep.at["Black African", "index_min"] == 0
+    assert rep.at["Black African", "index_max"] == pytest.approx(23 / 270 / 0.2)
+    assert rp.index_band(rep.at["Black African", "index_min"], rep.at["Black African", "index_max"]) == "below 0.5"
     assert bool(rep.at["Black African", "under_represented"])
     assert not rep.at["Pakistani", "under_represented"]
     assert no_small_counts(rep["respondents"])
     table = tables.representation_table(rep.reset_index(), "Ethnic group", POLICY)
     assert _no_small_strings(table)
     assert table.set_index("Ethnic group").at["Black African", "Respondents"] == "hidden"
-    assert table.set_index("Ethnic group").at["Black African", "Under-represented"] == "yes"
+    assert table.set_index("Ethnic group").at["Black African", "Flag (two-sided test)"] == "▼ under-represented"
+    assert table.set_index("Ethnic group").at["Black African", "Representation index (1.00 = in proportion)"] == \
+        "hidden (below 0.5)"
     # The other wards' pages hide a second Black African cell, so borough − others reveals nothing.
     others = [rp.ward_representation(ETH_POP, _groups(ward_a), w, "ethnicity", POLICY).set_index("group")
               for w in ("B", "C")]
@@ -174,7 +186,7 @@ def test_no_test_on_a_base_below_25():
     assert (groups["test_basis"] == "").all() and not groups["under_represented"].any()
     assert groups["index"].isna().all() and groups["index_low"].isna().all()
     table = tables.representation_table(rep, "Ethnic group", POLICY)
-    assert set(table.loc[rep["kind"] == "group", "Under-represented"]) == {"not tested (too few)"}
+    assert set(table.loc[rep["kind"] == "group", "Flag (two-sided test)"]) == {"not tested (too few)"}
 
 
 # --- quarterly trend --------------------------------------------------------------------------

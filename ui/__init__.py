@@ -1,23 +1,13 @@
 """Shared page furniture (widgets and captions every page uses), so page chrome is written once.
 
-- `frame`: the header with the synthetic-data notice, the sidebar's engagement filter, source captions,
-  printed-report header and footer lines, tables, the district chooser of a national map.
+- `frame`: the header with the synthetic-data notice, the sidebar's engagement filter, source captions, tables,
+  the district chooser of a national map (the words themselves come from services.captions).
 - `profile_sections`: the residents part of a ward's or an area's profile.
 """
 
 from render.attribution import ATTRIBUTION
-from ui.frame import (
-    FILTER_KEY,
-    engagement_filter,
-    filter_summary,
-    header,
-    map_wards,
-    report_about,
-    report_footer,
-    source_lines,
-    sources,
-    table,
-)
+from services.captions import filter_summary, report_about, report_footer, source_lines
+from ui.frame import FILTER_KEY, engagement_filter, header, map_wards, sources, table
 from ui.profile_sections import AREA_WORDING, PROFILE_DIMENSIONS, profile_sections
 
 __all__ = ["AREA_WORDING", "ATTRIBUTION", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter", "filter_summary",

@@ -6,7 +6,8 @@ import streamlit as st
 
 import data_access as da
 from render import charts
-from ui.frame import filter_summary, sources, table
+from services.captions import filter_summary
+from ui.frame import sources, table
 from vocabulary import AGE, DIMENSION_LABELS, DISABILITY, ETHNICITY, SEX
 
 #: Column names of a ward profile's tables, and what they read when the profile is of an area of wards.

@@ -77,3 +77,11 @@ DIMENSION_LABELS = {AGE: "Age", SEX: "Sex", ETHNICITY: "Ethnic group", DISABILIT
 ACTIVITY_KIND_LABELS = {"consultation": "Consultation", "survey": "Survey", "quick_poll": "Quick poll",
                         "petition": "Petition", "pb_vote": "Participatory budgeting vote", "ideas": "Ideas",
                         "event": "Event"}
+
+#: Label for an answer that is real but has no census comparator (sex "Non-binary", "Prefer to self-describe",
+#: "Other"): kept and reported like NOT_STATED, never tested, and not in the base of the shares.
+OTHER_ANSWER = "Another answer (no census group)"
+
+#: Census artefact category: residents a source's total counts but its categories do not itemise (the total
+#: exceeds the sum of the categories). No respondent can give it, so it never enters a representation test.
+UNITEMISED = "Other (not itemised in source)"

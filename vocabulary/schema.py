@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2  # 2: england_population, england_deprivation, wards.lad_code per ward
+SCHEMA_VERSION = 3  # 2: england_population, england_deprivation, wards.lad_code per ward; 3: activities.min_age/max_age
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,10 @@ TABLES: tuple[Table, ...] = (
         ("closed", "DATE", "Closing date"),
         ("owner", "VARCHAR", "Owning service"),
         ("outcome_published_on", "DATE", "Date the outcome ('you said, we did') was published; NULL if not yet"),
-        ("scope", "VARCHAR", "'borough' or the ward code(s) it targets"),
+        ("scope", "VARCHAR", "'borough' or the codes of the wards it was open to, joined by ';'"),
+        ("min_age", "INTEGER", "Youngest age that could take part (activities.csv or the config's default); NULL = "
+                               "no lower limit"),
+        ("max_age", "INTEGER", "Oldest age that could take part; NULL = no upper limit"),
     ], ("activity_id",)),
     _t("responses", "Every response, placed in a ward by its postcode. Never shown individually.", [
         ("response_id", "VARCHAR", "Identifier"),
@@ -141,8 +144,9 @@ TABLES: tuple[Table, ...] = (
         ("postcode", "VARCHAR", "Residence postcode (normalised); used only to place the response"),
         ("ward_code", "VARCHAR", "Ward of residence; NULL when the postcode is outside the borough"),
         ("channel", "VARCHAR", "online, paper, event, email, phone, …"),
-        ("age_band", "VARCHAR", "Census age band (0-15 … 65+) or 'Not stated'"),
-        ("sex", "VARCHAR", "Female, Male or 'Not stated'"),
+        ("age_band", "VARCHAR", "Census age band (0-15 … 65+) for an exact age or year of birth; the form's own "
+                                 "band ('18-24', '75+') where it is not a census band; or 'Not stated'"),
+        ("sex", "VARCHAR", "Female, Male, 'Another answer (no census group)' or 'Not stated'"),
         ("ethnicity", "VARCHAR", "Census 2011 ethnic group or 'Not stated'"),
         ("disability", "VARCHAR", "Disabled, Not disabled or 'Not stated'"),
     ], unique_after_load=("response_id",)),

@@ -11,20 +11,21 @@ Python, and the join of responses to them is one hash join in DuckDB (`_insert_r
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
 
+from etl.answers import map_demographics, unknown_answers_help, unknown_problems
 from etl.checks import ACTIVITIES, DEMOGRAPHIC_COLUMNS, RESPONSES, RowProblem, parse_dates, validate
 from etl.config import Config
 from etl.errors import InputError
-from etl.mappings import map_answer
 from etl.postcodes import is_valid, normalise, place_postcodes
 from etl.readers import line_of
 from etl.stages.context import LoadContext, accept, insert
-from etl.statistics import UNITEMISED
+from vocabulary import UNITEMISED
 from vocabulary.schema import column_names
 
 
@@ -88,10 +89,55 @@ def load_engagement(ctx: LoadContext) -> None:
         if col not in acts:
             acts[col] = None
     acts["kind"] = acts["kind"].str.strip().str.lower()
+    _age_limits(acts, eng.min_age, eng.max_age, eng.activities)
+    _scopes(acts, set(ctx.wards["ward_code"]) if ctx.wards is not None else set(), eng.activities)
     insert(ctx.con, "activities", acts)
     rep.rows_loaded = len(acts)
     ctx.say(f"activities: {len(acts)} loaded")
     _load_responses(ctx, set(acts["activity_id"]))
+
+
+def _age_limits(acts: pd.DataFrame, min_age: int | None, max_age: int | None, file: Path) -> None:
+    """Who could take part: an activity's own min_age/max_age, else the config's default (None = no limit).
+
+    The representation analysis compares respondents with the residents eligible for the activities
+    in view, so a 16+ consultation is not measured against under-16s (docs/data-contract.md).
+    """
+    for col, default in (("min_age", min_age), ("max_age", max_age)):
+        given = pd.to_numeric(acts[col], errors="coerce") if col in acts else pd.Series(float("nan"), index=acts.index)
+        acts[col] = given.fillna(default if default is not None else float("nan")).astype("Int64")
+    wrong = acts["min_age"].notna() & acts["max_age"].notna() & (acts["min_age"] > acts["max_age"])
+    if wrong.any():
+        i = acts.index[wrong.to_numpy()][0]
+        raise InputError(file, f"min_age {acts.at[i, 'min_age']} is above max_age {acts.at[i, 'max_age']}",
+                         row=line_of(i), column="min_age")
+
+
+#: What an activity's `scope` may say for "everyone in the borough" (blank too).
+BOROUGH_SCOPE = "borough"
+
+
+def scope_wards(scope: object) -> list[str]:
+    """The ward codes an activity's scope names ([] = the whole borough): codes separated by ';', ',' or spaces."""
+    text = "" if scope is None or (isinstance(scope, float) and scope != scope) else str(scope).strip()
+    if not text or text.lower() == BOROUGH_SCOPE:
+        return []
+    return [code for code in re.split(r"[;,\s]+", text) if code]
+
+
+def _scopes(acts: pd.DataFrame, ward_codes: set[str], file: Path) -> None:
+    """Who could take part, by place: `scope` is 'borough' (or blank) or ward codes of the loaded boundaries,
+    stored as 'borough' or the codes joined by ';'. An unknown code is an error naming the line, since the
+    representation analysis compares respondents with the residents of the wards in scope."""
+    cleaned = []
+    for i, scope in acts["scope"].items():
+        codes = scope_wards(scope)
+        unknown = [c for c in codes if c not in ward_codes]
+        if unknown:
+            raise InputError(file, f"scope names ward code(s) not in the ward boundaries: {', '.join(unknown)}",
+                             row=line_of(i), column="scope")
+        cleaned.append(";".join(codes) if codes else BOROUGH_SCOPE)
+    acts["scope"] = cleaned
 
 
 def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
@@ -103,6 +149,9 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
         orphan = frame["activity_id"].notna() & ~frame["activity_id"].isin(activity_ids)
         problems += [RowProblem(line_of(i), "activity_id", f"'{frame.at[i, 'activity_id']}' is not in activities")
                      for i in frame.index[orphan]]
+    submitted = parse_dates(frame["submitted_at"]) if "submitted_at" in frame else pd.Series(pd.NaT, index=frame.index)
+    labels, unknown = map_demographics(frame, submitted, eng.answers)
+    problems += unknown_problems(labels, frame)
     placed = pd.DataFrame(columns=["postcode", "ward_code"])
     if "postcode" in frame:
         frame["postcode"] = normalise(frame["postcode"])
@@ -110,14 +159,19 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
         ctx.say(f"responses: geocoding {len(distinct):,} distinct postcodes")
         placed = ctx.locate(distinct)
         # Badly formed postcodes are already reported by the declared checks.
-        unknown = is_valid(frame["postcode"]) & ~frame["postcode"].isin(set(placed["postcode"]))
+        unknown_pc = is_valid(frame["postcode"]) & ~frame["postcode"].isin(set(placed["postcode"]))
         problems += [RowProblem(line_of(i), "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode "
-                                "directory") for i in frame.index[unknown]]
+                                "directory") for i in frame.index[unknown_pc]]
     problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-    drop = accept(problems, eng.responses, rep, ctx.config.max_rejected_rows)
-    if drop:
-        frame = frame[~frame.index.map(line_of).isin(drop)].copy()
-    loaded = _insert_responses(ctx, frame, placed)
+    try:
+        drop = accept(problems, eng.responses, rep, ctx.config.max_rejected_rows)
+    except InputError as exc:
+        if not unknown:
+            raise
+        raise InputError(exc.file, exc.problem + unknown_answers_help(unknown), row=exc.row,
+                         column=exc.column) from None
+    keep = ~frame.index.map(line_of).isin(drop)
+    loaded = _insert_responses(ctx, frame[keep], submitted[keep], labels[keep], placed)
     rep.rows_loaded = loaded
     outside = ctx.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]
     if outside:
@@ -125,35 +179,28 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
     ctx.say(f"responses: {loaded:,} loaded ({outside:,} without a ward in the borough)")
 
 
-def _insert_responses(ctx: LoadContext, frame: pd.DataFrame, placed: pd.DataFrame) -> int:
-    """Join responses to their placed postcode and mapped answers inside DuckDB.
+def _insert_responses(ctx: LoadContext, frame: pd.DataFrame, submitted: pd.Series, labels: pd.DataFrame,
+                      placed: pd.DataFrame) -> int:
+    """Join responses to their placed postcode inside DuckDB, with their mapped answers (etl.answers).
 
-    Only the distinct postcodes and distinct answers pass through Python; the million-row
-    join is one hash join in DuckDB, which is what keeps large loads quick.
+    Only the distinct postcodes and distinct answers pass through Python; the million-row join is one
+    hash join in DuckDB, which is what keeps large loads quick.
     """
     con = ctx.con
     text = {c: frame[c] if c in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
-            for c in ["response_id", "respondent_id", "activity_id", "postcode", "channel",
-                      *DEMOGRAPHIC_COLUMNS]}
+            for c in ["response_id", "respondent_id", "activity_id", "postcode", "channel"]}
+    text |= {c: labels[c] for c in DEMOGRAPHIC_COLUMNS}
     raw = pd.DataFrame({c: v.astype("string[pyarrow]") for c, v in text.items()})
-    raw["submitted_at"] = parse_dates(frame["submitted_at"])
+    raw["submitted_at"] = submitted
     con.register("_raw", pa.Table.from_pandas(raw, preserve_index=False))
     con.register("_places", placed[["postcode", "ward_code"]])
-    joins, picks = [], []
-    for i, (col, dim) in enumerate(DEMOGRAPHIC_COLUMNS.items()):
-        answers = raw[col].dropna().unique()
-        mapping = pd.DataFrame({"answer": pd.Series(answers, dtype="string"),
-                                "category": pd.Series([map_answer(dim, a) for a in answers], dtype="string")})
-        con.register(f"_map{i}", mapping)
-        joins.append(f'LEFT JOIN _map{i} m{i} ON m{i}.answer = r."{col}"')
-        picks.append(f"coalesce(m{i}.category, ?) AS \"{col}\"")
-    # Identifiers are the schema's own column names, never input; values are bound parameters.
+    answers = ", ".join(f'r."{c}"' for c in DEMOGRAPHIC_COLUMNS)
+    # Identifiers are the schema's own column names, never input.
     con.execute(f"""
         INSERT INTO responses ({", ".join(column_names("responses"))})
         SELECT r.response_id, r.respondent_id, r.activity_id, r.submitted_at, r.postcode, p.ward_code,
-               lower(trim(r.channel)), {", ".join(picks)}
-        FROM _raw r LEFT JOIN _places p USING (postcode) {" ".join(joins)}""",
-                [map_answer(dim, None) for dim in DEMOGRAPHIC_COLUMNS.values()])
-    for name in ["_raw", "_places", *(f"_map{i}" for i in range(len(DEMOGRAPHIC_COLUMNS)))]:
+               lower(trim(r.channel)), {answers}
+        FROM _raw r LEFT JOIN _places p USING (postcode)""")
+    for name in ["_raw", "_places"]:
         con.unregister(name)
     return len(raw)

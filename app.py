@@ -71,6 +71,7 @@ pages = [
     # url paths differ from the file names on purpose: on a fresh server Streamlit's legacy pages/ discovery
     # would otherwise serve /participation straight from pages/participation.py, without this frame.
     st.Page("pages/participation.py", title="Participation", icon=":material/how_to_vote:", url_path="taking-part"),
+    st.Page("pages/said.py", title="What residents said", icon=":material/forum:", url_path="residents-said"),
     st.Page("pages/areas.py", title="Areas", icon=":material/grid_view:", url_path="area-working"),
     st.Page("pages/assets.py", title="Community assets", icon=":material/volunteer_activism:",
             url_path="community-assets"),

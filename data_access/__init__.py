@@ -5,11 +5,26 @@
 - `filters`: EngagementFilter, the sidebar's choice of responses, as a SQL condition.
 - `reference`: the council, wards, residents, deprivation, assets, activities, provenance.
 - `engagement`: responses only ever aggregated (counts per ward, group, quarter, channel, hexagon).
+- `answers`: what residents said, only ever aggregated (answer cells, PB ballots, map comments without ids,
+  petition signatures, how often people answer).
 - `workspace`: the small separate file where users' saved schemes and groups live (the only writes).
 
 Analysis of these tables (protection, rates, tests) lives in geo/ and is cached for the app by services/.
 """
 
+from data_access.answers import (
+    answer_cells,
+    ballots,
+    comments,
+    new_and_returning,
+    pb_projects,
+    petition_signatures,
+    question_reach,
+    question_respondents,
+    questions,
+    response_frequency,
+    ward_yield,
+)
 from data_access.connection import cached, db_path, query, use_database, version
 from data_access.engagement import (
     activity_age_limits,
@@ -52,6 +67,8 @@ from data_access.workspace import (
 )
 
 __all__ = [
+    "answer_cells", "ballots", "comments", "new_and_returning", "pb_projects", "petition_signatures",
+    "question_reach", "question_respondents", "questions", "response_frequency", "ward_yield",
     "EngagementFilter", "activities", "activity_age_limits", "activity_scope_wards", "assets", "borough_totals",
     "cached", "datasets", "db_path", "delete_item", "duplicate_item", "engagement_options", "england",
     "group_channels", "load_history", "lsoa_deprivation", "meta", "population", "provenance", "query", "rename_item",

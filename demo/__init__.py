@@ -17,13 +17,15 @@ Two rules shape the code:
   wards *on purpose* ("planted" under-representation, ``demo.planting``) and in no other
   way, and the plant is written to ``truth.json``. The representation analytics can be
   checked against it: planted groups should be flagged, everyone else should look fine.
+  What residents said has one planted opinion difference by age on one named question, and
+  a control question without one (``demo.answers``; ``truth.json`` "answers").
 
 One module per thing made: ``geography`` (outline, OAs, LSOAs, wards; with ``landscape``
 and ``clustering``), ``statistics`` and ``deprivation`` (census and IoD2019 tables),
 ``postcodes`` (ONSPD extract), ``assets``, ``activities``, ``planting`` and ``engagement``
-(the portal export), and ``borough`` (every file plus ``demo.toml``). The package imports
-only ``vocabulary`` of the project; the loader (``etl``) never imports it: the command line
-(``etl/__main__.py``) wires the two.
+(the portal export), ``answers`` (its questions, answers and PB projects), and ``borough``
+(every file plus ``demo.toml``). The package imports only ``vocabulary`` of the project; the
+loader (``etl``) never imports it: the command line (``etl/__main__.py``) wires the two.
 """
 
 from demo.borough import write_demo_borough

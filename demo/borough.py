@@ -80,6 +80,10 @@ date = "2026-10-01"
 [engagement]
 activities = "activities.csv"
 responses = "responses.csv"
+questions = "questions.csv"
+answers = "answers.csv"
+pb_projects = "pb_projects.csv"
+petition_debate_threshold = 250
 source = "Synthetic engagement portal export"
 """
 
@@ -188,6 +192,7 @@ def _engagement_postcodes(pcs: pd.DataFrame, ethnicity: pd.DataFrame) -> pd.Data
     return pd.DataFrame({
         "postcode": pcs["pcds"], "ward_code": pcs["ward"],
         "weight": oa_persons.reindex(pcs["oa11"]).to_numpy() / per_oa.to_numpy(),
+        "easting": pcs["oseast1m"], "northing": pcs["osnrth1m"],
     })
 
 

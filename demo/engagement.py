@@ -1,4 +1,5 @@
-"""The demo engagement portal's export: activities.csv, responses.csv and the ground truth.
+"""The demo engagement portal's export: activities.csv, responses.csv, what they said (demo.answers:
+questions.csv, answers.csv, pb_projects.csv) and the ground truth.
 
 Responses are generated with vectorised numpy (no per-row Python loops), so a
 million-response export takes seconds, which lets the same code drive benchmarks; the
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from demo.activities import KINDS, make_activities
+from demo.answers import add_activity_terms, write_answers
 from demo.facts import LINE, rng_for, write_csv
 from demo.planting import plant_factors
 from vocabulary import (
@@ -120,11 +122,13 @@ def _codes(prefix: str, numbers: np.ndarray, width: int, base: int) -> np.ndarra
 def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.DataFrame, seed: int,
                      n_responses: int, start: date = date(2025, 10, 1), days: int = 365,
                      planted: list[dict] | None = None) -> dict:
-    """Write activities.csv and responses.csv for residents living at the given postcodes.
+    """Write activities.csv, responses.csv and what they said (questions.csv, answers.csv, pb_projects.csv,
+    see demo.answers) for residents living at the given postcodes.
 
     postcodes: columns postcode, ward_code (one row per postcode in the borough); an
     optional ``weight`` column (e.g. residents per postcode) makes some postcodes more
-    likely, otherwise postcodes in a ward are equally likely.
+    likely, otherwise postcodes in a ward are equally likely; optional ``easting`` and
+    ``northing`` (EPSG:27700) place map comments and PB projects (without them, none is placed).
     population: columns ward_code, dimension, category, persons (dimensions 'age',
     'ethnicity', optionally 'sex', 'disability'; categories are vocabulary labels).
     planted: list of {"ward_code", "dimension", "category", "factor"}: that group
@@ -168,8 +172,13 @@ def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.Data
     channel = _channels(people.habit[who.person], is_event, rng)
     answers = {dim: _answers(dim, people.categories[dim][who.person], rng) for dim in _DIM_CATEGORIES}
     responses = _responses(who, people, activities, activity, submitted, channel, answers, rng)
+    activities = add_activity_terms(activities, responses, seed)
     write_csv(activities, out_dir / "activities.csv")
     write_csv(responses, out_dir / "responses.csv")
+    order = np.lexsort((np.arange(len(submitted)), submitted))  # the responses' file order (see _responses)
+    said = write_answers(out_dir, activities, responses,
+                         np.array(AGE_BANDS, dtype=object)[people.categories[AGE][who.person[order]]],
+                         _homes(pcs), wards, seed)
 
     truth = {
         "planted": planted,
@@ -181,9 +190,17 @@ def write_engagement(out_dir: Path, postcodes: pd.DataFrame, population: pd.Data
         "start": start.isoformat(),
         "days": int(days),
         "ward_reach": {w: round(float(r), 4) for w, r in zip(wards, reach, strict=True)},
+        "answers": said,
     }
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + LINE, encoding="utf-8")
     return truth
+
+
+def _homes(pcs: pd.DataFrame) -> pd.DataFrame | None:
+    """Postcodes with their grid reference (for pinned comments and PB project places), when given."""
+    if not {"easting", "northing"} <= set(pcs.columns):
+        return None
+    return pcs[["postcode", "ward_code", "easting", "northing"]].astype({"easting": float, "northing": float})
 
 
 def _compositions(pop: pd.DataFrame, wards: list[str]) -> dict[str, pd.DataFrame]:

@@ -2,7 +2,8 @@
 
 Stages, in order (like a dbt DAG, each stage reads only what earlier stages produced; see
 etl/stages): wards → small areas and their best-fit wards → statistics apportioned to wards →
-deprivation → assets → engagement (activities, responses) → postcodes → history.
+deprivation → assets → engagement (activities, responses) → answers (PB projects, questions, answers)
+→ postcodes → history.
 Everything is written to a temporary file beside the target and moved over it with
 os.replace only when every stage has passed, so a failed or interrupted load leaves the
 published database exactly as it was. One writer at a time (a lock file).
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from etl.config import Config
 from etl.reports import SourceReport
+from etl.stages.answers import load_answers
 from etl.stages.assets import load_assets
 from etl.stages.boundaries import DISPLAY_TOLERANCE_M, load_small_areas, load_wards
 from etl.stages.context import LoadContext, Progress
@@ -78,6 +80,7 @@ def _run_stages(ctx: LoadContext, synthetic_engagement: EngagementGenerator | No
     load_assets(ctx)
     ensure_synthetic_engagement(ctx, population, synthetic_engagement)
     load_engagement(ctx)
+    load_answers(ctx)
     store_postcodes(ctx)
 
 

@@ -71,6 +71,10 @@ class EngagementSpec:
     min_age: int | None = None  # default age limits of every activity whose row does not say (NULL = none)
     max_age: int | None = None
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # [engagement.answers.*], etl.mappings.Answers
+    questions: Path | None = None  # questions.csv: what each activity asked
+    answers_file: Path | None = None  # answers.csv: what each response said (`answers = "…"` or `answers.file`)
+    pb_projects: Path | None = None  # pb_projects.csv: the projects of the participatory budgeting votes
+    petition_debate_threshold: int | None = None  # signatures for a council debate, for petitions whose row is blank
 
 
 @dataclass
@@ -165,9 +169,39 @@ def _age_limit(value: object, key: str, cfg: Path) -> int | None:
     return value
 
 
+def _threshold(value: object, cfg: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(cfg, f"[engagement] petition_debate_threshold must be a whole number of signatures (1 or "
+                              f"more), not {value!r}")
+    return value
+
+
+def _answer_files(e: dict, cfg: Path) -> tuple[dict, dict[str, Path | None]]:
+    """The optional answer files, and the wording tables of [engagement.answers.*].
+
+    `answers` is either the answers.csv path (`answers = "answers.csv"`) or a table holding the council's own
+    wordings ([engagement.answers.age] …) and, beside them, the file as `answers.file`.
+    """
+    wordings = e.get("answers", {})
+    answers_file = None
+    if isinstance(wordings, str):
+        answers_file, wordings = wordings, {}
+    elif isinstance(wordings, dict) and "file" in wordings:
+        wordings = dict(wordings)
+        answers_file = wordings.pop("file")
+    files = {key: _path(cfg.parent, value, "engagement", cfg) if value is not None else None
+             for key, value in (("questions", e.get("questions")), ("answers_file", answers_file),
+                                ("pb_projects", e.get("pb_projects")))}
+    if (files["answers_file"] is None) != (files["questions"] is None):
+        raise InputError(cfg, "[engagement] answers and questions go together: name both files or neither")
+    return wordings, files
+
+
 def _engagement(table: dict, cfg: Path) -> EngagementSpec:
-    e = _take(table, {"activities", "responses", "source", "date", "synthetic", "min_age", "max_age", "answers"},
-              "engagement", cfg)
+    e = _take(table, {"activities", "responses", "source", "date", "synthetic", "min_age", "max_age", "answers",
+                      "questions", "pb_projects", "petition_debate_threshold"}, "engagement", cfg)
     synth = None
     if "synthetic" in e:
         s = _take(e["synthetic"], {"seed", "responses"}, "engagement.synthetic", cfg)
@@ -175,11 +209,13 @@ def _engagement(table: dict, cfg: Path) -> EngagementSpec:
     min_age, max_age = (_age_limit(e.get(k), k, cfg) for k in ("min_age", "max_age"))
     if min_age is not None and max_age is not None and min_age > max_age:
         raise InputError(cfg, f"[engagement] min_age {min_age} is above max_age {max_age}")
+    wordings, files = _answer_files(e, cfg)
     return EngagementSpec(
         activities=_path(cfg.parent, e.get("activities"), "engagement", cfg),
         responses=_path(cfg.parent, e.get("responses"), "engagement", cfg),
         source=e.get("source", ""), date=e.get("date", ""), synthetic=synth, min_age=min_age, max_age=max_age,
-        answers=config_answers(e.get("answers", {}), cfg),
+        answers=config_answers(wordings, cfg), petition_debate_threshold=_threshold(
+            e.get("petition_debate_threshold"), cfg), **files,
     )
 
 

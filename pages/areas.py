@@ -17,6 +17,7 @@ from geo import proposals as gprop
 from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
 from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
+from services import said
 from services.area_builder import AreaBuilder
 
 ui.header("Areas", "Group wards into areas for area-based working")
@@ -307,6 +308,12 @@ if profile_areas:
                               f"{report.slug(chosen_area)}-area-profile.html", mime="text/html",
                               icon=":material/print:", key="areas_profile_html")
     ui.profile_sections(area_prof, flt, unit="area", key="area")
+    # Weighting the answers for a scheme's areas takes seconds, and every change to the scheme is a new one:
+    # worked out only when asked for, so building the scheme stays quick.
+    if st.toggle("Show what residents of this area said", key="areas_said"):
+        area_wards = tuple(code for code, area in named.items() if area == chosen_area)
+        ui.said_section(said.said_here(area_wards, flt, policy, tuple(sorted(named.items())), chosen_area),
+                        unit="area")
     st.subheader("Who takes part, against who lives here")
     for dim_label, dim in ui.PROFILE_DIMENSIONS:
         if dim in area_prof.compositions:

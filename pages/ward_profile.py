@@ -10,6 +10,7 @@ from geo import profile
 from geo import ward_engagement as we
 from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
+from services import said
 from services.exports import profiles_archive
 from vocabulary import AGE, DIMENSION_LABELS
 
@@ -96,6 +97,8 @@ st.caption("Representation index = share of respondents who stated a group ÷ sh
            "who did not state a group, or gave an answer with no census group, are their own rows and left out of "
            "the shares; a group nobody in it could take part in is not tested. Age groups: the bands respondents "
            "used, the census rebuilt for them by a uniform split by single year of age (65+ up to 90).")
+
+ui.said_section(said.said_here((code,), flt, policy))
 
 st.subheader("How people take part")
 ui.table(tables.channel_table(part["channels"], policy))

@@ -142,3 +142,38 @@ def funnel_figure(result: gf.Funnel, title: str = "") -> dict:
     if title:
         layout["title"] = {"text": html.escape(title), "font": {"size": 14}}
     return {"data": traces, "layout": layout}
+
+
+#: Participatory budgeting outcome of a project under the two rules (geo.pb): label and colour (Okabe–Ito).
+PB_OUTCOMES = {(True, True): ("Funded under both rules", "#009E73"), (True, False): ("Greedy only", "#E69F00"),
+               (False, True): ("Equal Shares only", "#0072B2"), (False, False): ("Not funded", "#BBBBBB")}
+
+
+def pb_figure(results: pd.DataFrame, title: str = "") -> dict:
+    """geo.pb.project_results as a plain plotly dict: votes per project (bars, most first), coloured by whether the
+    greedy rule, the Method of Equal Shares, both or neither fund it. Hidden vote counts draw no bar and read
+    "hidden"; titles are HTML-escaped."""
+    traces = []
+    titles = results["title"].astype(str)
+    twice = titles.duplicated(keep=False)
+    names = [html.escape(f"{t} ({i})" if d else t) for t, i, d in
+             zip(titles, results["project_id"], twice, strict=True)]
+    for (greedy, mes), (label, colour) in PB_OUTCOMES.items():
+        rows = (results["funded_greedy"] == greedy) & (results["funded_mes"] == mes)
+        if not rows.any():
+            continue
+        part = results[rows]
+        votes = [None if pd.isna(v) else float(v) for v in part["votes"]]
+        traces.append({"type": "bar", "orientation": "h", "name": label, "marker": {"color": colour},
+                       "y": [n for n, r in zip(names, rows, strict=True) if r], "x": votes,
+                       "text": ["hidden" if v is None else f"{v:,.0f}" for v in votes], "textposition": "auto",
+                       "customdata": [f"£{c:,.0f}" for c in part["cost"]],
+                       "hovertemplate": "%{y}: %{text} votes, cost %{customdata}<extra>" + label + "</extra>"})
+    layout = {"height": max(300, 28 * len(results) + 120), "barmode": "overlay",
+              "margin": {"l": 10, "r": 10, "t": 30 if title else 10, "b": 50},
+              "xaxis": {"title": {"text": "Votes (voters approving)"}, "tickformat": ",d", "rangemode": "tozero"},
+              "yaxis": {"categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
+              "legend": {"orientation": "h", "y": -0.15}}
+    if title:
+        layout["title"] = {"text": html.escape(title), "font": {"size": 14}}
+    return {"data": traces, "layout": layout}

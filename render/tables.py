@@ -8,6 +8,7 @@ is hidden or has too small a base "hidden or n/a", a share or index that does no
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from geo import funnel as gf
@@ -334,3 +335,122 @@ def allocation_table(frame: pd.DataFrame, label: str, names: dict[str, str] | No
         "Allocation (£)": (frame["pence"] / 100).map(lambda v: f"{v:.2f}"),
         "Per resident (£)": (frame["pence"] / 100 / frame["residents"].where(frame["residents"] > 0)).round(2),
     })
+
+
+# --- what residents said (geo.answers, geo.weighting, geo.engagement_habits) --------------------
+
+LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "area": "Area", "group": "Group"}
+
+
+def _share_text(share: float, low: float, high: float) -> str:
+    """'42.0% (38.1–46.0)', blank where the share is not given (hidden or too small a base)."""
+    return "" if pd.isna(share) else f"{share:.1f}% ({low:.1f}–{high:.1f})"
+
+
+def answer_table(rows: pd.DataFrame, names: dict[str, str] | None = None,
+                 policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.answers.QuestionResults.rows (any selection of them) as strings: raw share beside weighted share,
+    each with its 95% interval, the effective sample size and the 'depends on who replied' flag."""
+    names = names or {}
+    return pd.DataFrame({
+        "Level": rows["level"].map(LEVEL_LABELS).fillna(rows["level"]),
+        "Group": [names.get(g, g) if lv == "ward" else g for g, lv in zip(rows["group"], rows["level"], strict=True)],
+        "Answer": rows["option"],
+        "Respondents choosing it": rows["respondents"].map(lambda v: format_count(v, policy)),
+        "Respondents answering": rows["base"].map(lambda v: format_count(v, policy)),
+        "Share (95% interval)": [_share_text(*v) for v in zip(rows["share"], rows["share_low"], rows["share_high"],
+                                                              strict=True)],
+        "Weighted to residents (95% interval)": [
+            _share_text(*v) for v in zip(rows["weighted_share"], rows["weighted_low"], rows["weighted_high"],
+                                         strict=True)],
+        "Effective sample size": rows["effective_size"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "Weights": rows["weights"].map({"ward": "the ward's own", "borough": "the borough's"}).fillna(""),
+        "Depends on who replied": rows["depends_on_who_replied"].map(lambda v: "yes" if v else ""),
+    }).reset_index(drop=True)
+
+
+def mean_table(means: pd.DataFrame, names: dict[str, str] | None = None,
+               policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.answers.QuestionResults.means (a scale question) as strings: raw and weighted mean with intervals."""
+    names = names or {}
+
+    def mean_text(m: float, lo: float, hi: float) -> str:
+        return "" if pd.isna(m) else f"{m:.2f} ({lo:.2f}–{hi:.2f})"
+
+    return pd.DataFrame({
+        "Level": means["level"].map(LEVEL_LABELS).fillna(means["level"]),
+        "Group": [names.get(g, g) if lv == "ward" else g for g, lv in zip(means["group"], means["level"],
+                                                                          strict=True)],
+        "Respondents answering": means["base"].map(lambda v: format_count(v, policy)),
+        "Mean (95% interval)": [mean_text(*v) for v in zip(means["mean"], means["mean_low"], means["mean_high"],
+                                                           strict=True)],
+        "Weighted mean (95% interval)": [mean_text(*v) for v in zip(means["weighted_mean"], means["weighted_low"],
+                                                                    means["weighted_high"], strict=True)],
+        "Effective sample size": means["effective_size"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "Depends on who replied": means["depends_on_who_replied"].map(lambda v: "yes" if v else ""),
+    }).reset_index(drop=True)
+
+
+def weighting_table(summary: pd.DataFrame, names: dict[str, str] | None = None,
+                    policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.weighting.respondent_weights' summary: per scope, raked or not and why, the effective sample size of
+    the scopes raked on their own (no respondent count: those are in the protected answer tables)."""
+    names = names or {}
+    return pd.DataFrame({
+        "Weighted to": summary["scope"].map(lambda s: names.get(s, s)),
+        "Weights": [("its own residents" if r else "the borough's weights") if s != "Borough" else
+                    ("the borough's residents" if r else "not weighted") for s, r in
+                    zip(summary["scope"], summary["raked"], strict=True)],
+        "Why not": summary["reason"],
+        "Effective sample size": [f"{e:,.0f}" if r and pd.notna(e) else "" for e, r in  # raked: 100 or more
+                                  zip(summary["effective_size"], summary["raked"], strict=True)],
+        "Largest ÷ smallest weight": summary["max_weight_ratio"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}"),
+        "Groups nobody in replied (not weighted up)": summary["missing_groups"],
+    })
+
+
+def petition_table(progress: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.answers.petition_progress's petitions: signatures, threshold and progress to a council debate."""
+    return pd.DataFrame({
+        "Petition": progress["title"],
+        "Signatures": progress["signatures"].map(lambda v: format_count(v, policy)),
+        "Signatures for a debate": progress["debate_threshold"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "Progress": progress["progress_pct"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}%"),
+        "Debate threshold reached": progress["reached"].map(lambda v: "yes" if v else "no"),
+    })
+
+
+def habits_table(frame: pd.DataFrame, names: dict[str, str] | None = None,
+                 policy: DisclosurePolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """geo.engagement_habits' tables (most active share, new and returning, response yield) as strings:
+    counts with 'hidden', shares and yields to one decimal, wards by name."""
+    names = names or {}
+    labels = {"ward_code": "Ward", "quarter": "Quarter", "year": "Year", "people": "People taking part",
+              "responses": "Responses", "top_people": "People in the most active 10%",
+              "top_share_pct": "Share of responses from the most active 10%", "new": "New", "returning": "Returning",
+              "returning_pct": "Returning (%)", "activities": "Activities open to the ward",
+              "residents": "Residents", "yield_per_1000": "Responses per activity per 1,000 residents",
+              "years": "Complete years with a yield", "latest_year": "Latest year",
+              "change_pct": "Yield, change over the last two years", "fatigue": "Falling yield (consultation fatigue)"}
+    out = pd.DataFrame(index=frame.index)
+    for column in [c for c in frame.columns if c in labels]:
+        values = frame[column]
+        if column == "ward_code":
+            out[labels[column]] = values.map(lambda c: names.get(c, c))
+        elif column in ("year", "quarter", "latest_year"):
+            out[labels[column]] = values.map(lambda v: "" if pd.isna(v) else str(int(v)) if isinstance(
+                v, (int, float, np.integer, np.floating)) else str(v))
+        elif column == "fatigue":
+            out[labels[column]] = values.map(lambda v: "yes" if v else "")
+        elif column == "change_pct":
+            out[labels[column]] = values.map(lambda v: "" if pd.isna(v) else f"{v:+.1f}%")
+        elif column in ("people", "responses", "new", "returning"):
+            out[labels[column]] = values.map(lambda v: format_count(v, policy))
+        elif column.endswith("_pct"):
+            out[labels[column]] = values.map(_pct)
+        elif column == "yield_per_1000":
+            out[labels[column]] = values.map(lambda v: HIDDEN_RATE if pd.isna(v) else f"{v:,.2f}")
+        else:
+            out[labels[column]] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}" if isinstance(
+                v, (int, float, np.integer, np.floating)) else str(v))
+    return out.reset_index(drop=True)

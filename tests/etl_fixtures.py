@@ -100,6 +100,9 @@ FILES = {
     "assets": "assets.csv",
     "activities": "activities.csv",
     "responses": "responses.csv",
+    "questions": "questions.csv",
+    "answers": "answers.csv",
+    "pb_projects": "pb_projects.csv",
 }
 
 
@@ -363,6 +366,70 @@ def replace_line(text: str, line: int, new: str) -> str:
     return newline.join(lines)
 
 
+# -- what residents said (questions, answers, PB projects) ---------------------------------------
+# A PB vote (ACT4, budget £10,000) and a petition (ACT5, debate threshold from the config) join the
+# activities; four responses to them join the responses. `write_tiny_borough(dir, **ANSWER_FILES,
+# config=ANSWER_CONFIG)` loads the lot.
+
+ANSWER_ACTIVITIES_HEADER = ACTIVITIES_HEADER + ",budget,debate_threshold"
+ANSWER_ACTIVITY_ROWS = [row + ",," for row in ACTIVITY_ROWS] + [
+    "ACT4,Tiny PB,pb_vote,2026-04-01,2026-04-30,Community,,borough,10000,",
+    "ACT5,Save the pond,petition,2026-04-01,,Parks,,borough,,",
+]
+ANSWER_RESPONSE_ROWS = RESPONSE_ROWS + [  # file lines 9 … 13
+    "R0008,P001,ACT4,2026-04-02,TB1 1AA,online,25-34,Female,White British,No",
+    "R0009,P002,ACT4,2026-04-03,TB1 1AA,online,65+,male,Indian,yes",
+    "R0010,P004,ACT5,2026-04-05,TB2 1AD,online,16-24,f,Black African,no",
+    "R0011,,ACT5,2026-04-06,TB9 9ZZ,online,,,,",
+    "R0012,P002,ACT1,2026-02-10,TB1 1AB,online,65+,male,Indian,yes",  # P002 again, later, from Brook
+]
+QUESTIONS_HEADER = "question_id,activity_id,kind,text,options"
+QUESTION_ROWS = [  # file lines 2 … 7
+    "Q1,ACT1,single_choice,Do you support the plan?,Yes|No|Not sure",
+    "Q2,ACT1,multiple_choice,Which matter most?,Housing | Transport | Green space",
+    "Q3,ACT2,scale,How satisfied are you with the parks?,1|2|3|4|5",
+    "Q4,ACT2,map_comment,Where should we improve the parks?,",
+    "Q5,ACT4,pb_approval,Choose the projects you support,",
+    "Q6,ACT1,Free_Text,Anything else?,",
+]
+PB_HEADER = "project_id,activity_id,title,cost,ward_code,easting,northing,latitude,longitude,category"
+PB_ROWS = [  # file lines 2 … 4
+    "PB1,ACT4,New benches,2000,E05900001,,,,,streets",
+    "PB2,ACT4,Pond clean-up,5000.50,,530500,180500,,,parks",  # placed in Dale (E05900004) by its point
+    "PB3,ACT4,Youth kit,4000,,,,51.508598853613414,-0.13537039529064496,youth",  # (529500, 180500): Church
+]
+PB_WARD = {"PB1": "E05900001", "PB2": "E05900004", "PB3": "E05900003"}
+ANSWERS_HEADER = "response_id,question_id,value,easting,northing,latitude,longitude,public"
+ANSWER_ROWS = [  # file lines 2 … 13
+    "R0001,Q1,Yes,,,,,",
+    "R0002,Q1,no,,,,,",  # stored in the option's own spelling, "No"
+    "R0007,Q1,Not sure,,,,,",
+    "R0001,Q2,Housing,,,,,",
+    "R0001,Q2,Green space,,,,,",
+    "R0003,Q3,5,,,,,",
+    "R0004,Q4,\"Bins overflow by the gate, call 07700 900123\",529600,179600,,,Yes",
+    "R0003,Q4,Needs more lights,,,51.498690593372494,-0.13433406571450435,no",  # (529600, 179400)
+    "R0008,Q5,PB1,,,,,",
+    "R0008,Q5,PB2,,,,,",
+    "R0009,Q5,PB2,,,,,",
+    "R0012,Q1,Yes,,,,,",  # P002's latest answer to Q1 (R0002 said No)
+]
+#: The FILES keys of the answers fixture: written only when a test passes answer_files(); not in the default config.
+ANSWER_KEYS = ("questions", "answers", "pb_projects")
+ANSWER_CONFIG = {"engagement": {"questions": "questions.csv", "answers": "answers.csv",
+                                "pb_projects": "pb_projects.csv", "petition_debate_threshold": 50}}
+
+
+def answer_files(questions: list[str] | None = None, answers: list[str] | None = None,
+                 projects: list[str] | None = None) -> dict[str, str]:
+    """The file texts of the answers fixture (activities and responses with the PB vote and the petition)."""
+    return {"activities": _csv(ANSWER_ACTIVITIES_HEADER, ANSWER_ACTIVITY_ROWS),
+            "responses": _csv(RESPONSES_HEADER, ANSWER_RESPONSE_ROWS),
+            "questions": _csv(QUESTIONS_HEADER, QUESTION_ROWS if questions is None else questions),
+            "answers": _csv(ANSWERS_HEADER, ANSWER_ROWS if answers is None else answers),
+            "pb_projects": _csv(PB_HEADER, PB_ROWS if projects is None else projects)}
+
+
 # -- config ----------------------------------------------------------------------------------
 def default_config() -> dict:
     return {
@@ -456,6 +523,9 @@ DEFAULTS: dict[str, Callable[[], str]] = {
     "assets": assets_csv,
     "activities": activities_csv,
     "responses": responses_csv,
+    "questions": lambda: None,  # written only when a test asks (answer_files); not in the default config
+    "answers": lambda: None,
+    "pb_projects": lambda: None,
 }
 
 

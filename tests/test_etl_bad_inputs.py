@@ -220,7 +220,8 @@ def test_synthetic_engagement_is_written_by_the_generator_the_caller_passes(tmp_
 
     db = tmp_path / "tiny.duckdb"
     build(config, db, say=lambda _message: None, synthetic_engagement=generator)
-    assert calls == [(config.engagement.responses.parent, {"postcode", "ward_code"}, {"age", "ethnicity"}, 5, 7)]
+    assert calls == [(config.engagement.responses.parent, {"postcode", "ward_code", "easting", "northing"},
+                      {"age", "ethnicity"}, 5, 7)]
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 7

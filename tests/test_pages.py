@@ -14,13 +14,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "ward_profile", "participation", "areas", "assets", "data"]
+PAGES = ["overview", "ward_profile", "participation", "said", "areas", "assets", "data"]
 TIMEOUT = 90
 COUNT_WORDS = ("responses", "respondents", "people taking part", "residents")
 NOT_COUNT_WORDS = ("per ", "share", "index", "%")
 #: Pages in tabs of which only the open one runs: every tab is checked.
 PAGE_TABS = {"participation": ["Taking part by ward", "Who takes part", "Themed groups", "Scrutiny report",
-                               "Outreach targets"]}
+                               "Outreach targets"],
+             "said": ["Answers", "Participatory budgeting", "Petitions", "Comments on the map", "Who keeps answering"]}
 DIMENSION_LABELS = {"age": "Age", "sex": "Sex", "ethnicity": "Ethnic group", "disability": "Disability"}
 
 

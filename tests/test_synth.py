@@ -70,7 +70,7 @@ HEADERS = {
     "Older population aged 60 and over: mid 2015 (excluding prisoners),"
     "Working age population 18-59/64: for use with Employment Deprivation Domain "
     "(excluding prisoners)",
-    "activities.csv": "activity_id,title,kind,opened,closed,owner,outcome_published_on,scope",
+    "activities.csv": "activity_id,title,kind,opened,closed,owner,outcome_published_on,scope,budget,debate_threshold",
     "responses.csv": "response_id,respondent_id,activity_id,submitted_at,postcode,age_band,sex,"
     "ethnicity,disability,channel",
     "assets.csv": "asset_id,name,category,postcode,easting,northing",
@@ -167,8 +167,27 @@ def test_write_engagement_is_deterministic(borough: Path, tmp_path: Path) -> Non
     t1 = demo.write_engagement(tmp_path / "a", postcodes, pop, seed=9, n_responses=2000)
     t2 = demo.write_engagement(tmp_path / "b", postcodes, pop, seed=9, n_responses=2000)
     assert t1 == t2
-    for name in ["activities.csv", "responses.csv", "truth.json"]:
+    for name in ["activities.csv", "responses.csv", "truth.json", "questions.csv", "answers.csv", "pb_projects.csv"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_what_residents_said_draws_from_streams_of_its_own(borough: Path, tmp_path: Path, monkeypatch) -> None:
+    """Without the answers (demo.answers stubbed out) responses.csv is byte-identical and activities.csv differs
+    only by its budget and debate_threshold columns: the new draws shift none of the existing ones."""
+    import demo.engagement
+
+    pcs = pd.read_csv(borough / "postcodes.csv")
+    postcodes = pd.DataFrame({"postcode": pcs["pcds"], "ward_code": pcs["ward"], "easting": pcs["oseast1m"],
+                              "northing": pcs["osnrth1m"]})
+    pop = _ward_population(borough)
+    demo.write_engagement(tmp_path / "with", postcodes, pop, seed=9, n_responses=2000)
+    monkeypatch.setattr(demo.engagement, "write_answers", lambda *args, **kwargs: {})
+    monkeypatch.setattr(demo.engagement, "add_activity_terms", lambda activities, *args: activities)
+    demo.write_engagement(tmp_path / "without", postcodes, pop, seed=9, n_responses=2000)
+    assert (tmp_path / "with" / "responses.csv").read_bytes() == (tmp_path / "without" / "responses.csv").read_bytes()
+    with_terms = _read(tmp_path / "with" / "activities.csv").drop(columns=["budget", "debate_threshold"])
+    assert with_terms.equals(_read(tmp_path / "without" / "activities.csv"))
+    assert not (tmp_path / "without" / "answers.csv").exists() and (tmp_path / "with" / "answers.csv").exists()
 
 
 # ---------------------------------------------------------------------------- formats

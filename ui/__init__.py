@@ -2,14 +2,16 @@
 
 - `frame`: the header with the synthetic-data notice, the sidebar's engagement filter, source captions, tables,
   the district chooser of a national map (the words themselves come from services.captions).
-- `profile_sections`: the residents part of a ward's or an area's profile.
+- `profile_sections`: the residents part of a ward's or an area's profile, and what its residents said.
 """
 
 from render.attribution import ATTRIBUTION
 from services.captions import filter_summary, report_about, report_footer, source_lines
 from ui.frame import FILTER_KEY, engagement_filter, header, map_wards, sources, table
-from ui.profile_sections import AREA_WORDING, PROFILE_DIMENSIONS, profile_sections
+from ui.profile_sections import AREA_WORDING, PROFILE_DIMENSIONS, profile_sections, said_section
 
-__all__ = ["AREA_WORDING", "ATTRIBUTION", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter", "filter_summary",
-           "header", "map_wards", "profile_sections", "report_about", "report_footer", "source_lines", "sources",
-           "table"]
+__all__ = [
+    "AREA_WORDING", "ATTRIBUTION", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter", "filter_summary",
+    "header", "map_wards", "profile_sections", "report_about", "report_footer", "said_section", "source_lines",
+    "sources", "table",
+]

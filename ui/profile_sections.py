@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import data_access as da
-from render import charts
+from geo.disclosure import DisclosurePolicy
+from render import charts, said_tables
 from services.captions import filter_summary
 from ui.frame import sources, table
 from vocabulary import AGE, DIMENSION_LABELS, DISABILITY, ETHNICITY, SEX
@@ -50,3 +52,16 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
     st.subheader("Community assets")
     table(prof.assets.rename(columns=words))
     sources("assets")
+
+
+def said_section(rows: pd.DataFrame, unit: str = "ward") -> None:
+    """"What residents here said": the questions this ward's (area's) residents answered most, share beside the
+    borough's (services.said.said_here)."""
+    st.subheader(f"What residents of this {unit} said")
+    if rows.empty:
+        st.caption(f"No question has answers from this {unit}'s residents under the filter.")
+        return
+    table(said_tables.said_here_table(rows, unit, DisclosurePolicy.from_env()))
+    st.caption(f"The single-choice questions this {unit}'s residents answered most. Shares are of those who answered "
+               "from here; the borough's is also shown weighted to the residents who could take part. More on the "
+               "What residents said page.")

@@ -85,3 +85,16 @@ OTHER_ANSWER = "Another answer (no census group)"
 #: Census artefact category: residents a source's total counts but its categories do not itemise (the total
 #: exceeds the sum of the categories). No respondent can give it, so it never enters a representation test.
 UNITEMISED = "Other (not itemised in source)"
+
+#: Kinds of question (questions.csv `kind`): what an answer's `value` holds. single_choice and scale: one option;
+#: multiple_choice: one row per option chosen; pb_approval: one row per project approved (its project_id);
+#: free_text and map_comment: the text (a map comment also has a place and whether it was public).
+QUESTION_KINDS = ["single_choice", "multiple_choice", "scale", "free_text", "pb_approval", "map_comment"]
+
+#: What a question kind (QUESTION_KINDS) is called on screen.
+QUESTION_KIND_LABELS = {"single_choice": "Single choice", "multiple_choice": "Multiple choice", "scale": "Scale",
+                        "free_text": "Free text", "pb_approval": "Participatory budgeting approval",
+                        "map_comment": "Comment on a map"}
+
+#: Separator of a question's answer options (questions.options: "Yes|No", "1|2|3|4|5").
+OPTION_SEPARATOR = "|"

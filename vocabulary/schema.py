@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 3  # 2: england_population, england_deprivation, wards.lad_code per ward; 3: activities.min_age/max_age
+#: 2: england_population, england_deprivation, wards.lad_code per ward; 3: activities.min_age/max_age;
+#: 4: questions, answers, pb_projects, activities.budget and debate_threshold.
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,10 @@ TABLES: tuple[Table, ...] = (
         ("min_age", "INTEGER", "Youngest age that could take part (activities.csv or the config's default); NULL = "
                                "no lower limit"),
         ("max_age", "INTEGER", "Oldest age that could take part; NULL = no upper limit"),
+        ("budget", "DOUBLE", "Participatory budgeting (pb_vote): the money to allocate, in pounds; NULL for other "
+                             "kinds or when not given"),
+        ("debate_threshold", "INTEGER", "Petitions: signatures that trigger a council debate (activities.csv or the "
+                                        "config's petition_debate_threshold); NULL for other kinds"),
     ], ("activity_id",)),
     _t("responses", "Every response, placed in a ward by its postcode. Never shown individually.", [
         ("response_id", "VARCHAR", "Identifier"),
@@ -150,6 +156,39 @@ TABLES: tuple[Table, ...] = (
         ("ethnicity", "VARCHAR", "Census 2011 ethnic group or 'Not stated'"),
         ("disability", "VARCHAR", "Disabled, Not disabled or 'Not stated'"),
     ], unique_after_load=("response_id",)),
+    _t("questions", "The questions of the activities (questions.csv): what was asked and the answers offered.", [
+        ("question_id", "VARCHAR", "Identifier"),
+        ("activity_id", "VARCHAR", "Activity the question belongs to"),
+        ("kind", "VARCHAR", "single_choice, multiple_choice, scale, free_text, pb_approval or map_comment"),
+        ("text", "VARCHAR", "The question as residents saw it"),
+        ("options", "VARCHAR", "The answer options joined by '|' in form order (scale: '1|2|3|4|5'); NULL for "
+                               "free_text and map_comment, and for pb_approval (the activity's pb_projects are "
+                               "the options)"),
+    ], ("question_id",)),
+    _t("answers", "What each response said: one row per response, question and chosen value. Never shown "
+                  "individually; ward and demographics come from responses (join on response_id).", [
+        ("response_id", "VARCHAR", "Response (responses.response_id)"),
+        ("question_id", "VARCHAR", "Question answered"),
+        ("value", "VARCHAR", "The option chosen (single_choice, scale), one row per option chosen "
+                             "(multiple_choice) or per project approved (pb_approval: the project_id); the text "
+                             "(free_text, map_comment)"),
+        ("easting", "DOUBLE", "map_comment: where the comment is pinned, EPSG:27700 (converted from latitude/"
+                              "longitude where given so); else NULL"),
+        ("northing", "DOUBLE", "map_comment: northing, EPSG:27700; else NULL"),
+        ("public", "BOOLEAN", "map_comment: whether the comment was public on the portal (only these may be "
+                              "quoted); else NULL"),
+    ]),
+    _t("pb_projects", "Participatory budgeting projects (pb_projects.csv): the options of a pb_vote activity.", [
+        ("project_id", "VARCHAR", "Identifier"),
+        ("activity_id", "VARCHAR", "The pb_vote activity"),
+        ("title", "VARCHAR", "Title"),
+        ("cost", "DOUBLE", "Cost in pounds (> 0)"),
+        ("ward_code", "VARCHAR", "Ward where the project is (given, or the ward containing its point); NULL for "
+                                 "borough-wide projects"),
+        ("easting", "DOUBLE", "Where the project is, EPSG:27700; NULL when not given"),
+        ("northing", "DOUBLE", "Northing, EPSG:27700; NULL when not given"),
+        ("category", "VARCHAR", "Category (parks, streets, youth, …) as given; NULL when not given"),
+    ], ("project_id",)),
     _t("load_runs", "One row per load: when, what and how it went. History is carried into every new file.", [
         ("run_id", "VARCHAR", "Unique id of the load"),
         ("started_at", "TIMESTAMP", "Start (UTC)"),

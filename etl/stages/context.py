@@ -46,8 +46,9 @@ def accept(problems: list[RowProblem], file: Path, report: SourceReport, limit: 
         more = f" ({len(lines)} lines have problems; the load allows {limit})" if len(lines) > 1 else ""
         raise InputError(file, first.problem + more, row=first.line, column=first.column)
     report.rows_rejected = len(lines)
-    # Residents' answers (postcodes, demographics) are personal data: keep where and why, not the value.
-    redact = report.dataset == "responses"
+    # Residents' answers (postcodes, demographics, what they said) are personal data: keep where and why, not the
+    # value.
+    redact = report.dataset in ("responses", "answers")
     report.rejections = [{"line": p.line, "column": p.column,
                           "problem": re.sub(r"^'[^']*' ", "", p.problem) if redact else p.problem}
                          for p in problems[:1000]]
@@ -66,6 +67,7 @@ class LoadContext:
         self.fits: dict[str, pd.DataFrame] = {}
         self.directory = PostcodeDirectory(config.postcode_file)
         self.placed_postcodes: list[pd.DataFrame] = []
+        self.rejected_responses: set[str] = set()  # ids of responses rejected as bad rows: their answers are left out
 
     def report(self, rep: SourceReport) -> SourceReport:
         """Keep a source file's report for load_sources, and return it for the stage to fill in."""

@@ -30,10 +30,11 @@ from vocabulary.schema import column_names
 
 
 class EngagementGenerator(Protocol):
-    """Writes activities.csv, responses.csv (and truth.json) into out_dir for residents at the given postcodes.
+    """Writes activities.csv, responses.csv, questions.csv, answers.csv, pb_projects.csv (and truth.json) into
+    out_dir for residents at the given postcodes.
 
-    postcodes: columns postcode, ward_code; population: columns ward_code, dimension, category,
-    persons. demo.write_engagement is one.
+    postcodes: columns postcode, ward_code, easting, northing; population: columns ward_code, dimension,
+    category, persons. demo.write_engagement is one.
     """
 
     def __call__(self, out_dir: Path, postcodes: pd.DataFrame, population: pd.DataFrame, *, seed: int,
@@ -43,7 +44,14 @@ class EngagementGenerator(Protocol):
 def needs_synthetic_engagement(config: Config) -> bool:
     """True when the config asks for synthetic engagement and its files have not been generated yet."""
     eng = config.engagement
-    return not (eng is None or eng.synthetic is None or (eng.activities.exists() and eng.responses.exists()))
+    return not (eng is None or eng.synthetic is None or all(f.exists() for f in engagement_files(eng)))
+
+
+def engagement_files(eng) -> list[Path]:
+    """The engagement files a config names: activities, responses and, when named, questions, answers and
+    pb_projects (a generator writes them all into one folder)."""
+    return [f for f in (eng.activities, eng.responses, eng.questions, eng.answers_file, eng.pb_projects)
+            if f is not None]
 
 
 def require_generator(config: Config, generator: EngagementGenerator | None) -> None:
@@ -66,12 +74,13 @@ def ensure_synthetic_engagement(ctx: LoadContext, population: pd.DataFrame, gene
             f"{ctx.config.council_name} postcodes (seed {eng.synthetic.seed})")
     district = place_postcodes(ctx.directory.in_district(ctx.config.lad_code, ctx.config.whole_country), ctx.wards)
     district = district[district["ward_code"].notna()]
-    if eng.activities.parent != eng.responses.parent:
-        raise InputError(ctx.config.path, "synthetic engagement needs activities and responses in one folder")
+    if len({f.parent for f in engagement_files(eng)}) > 1:
+        raise InputError(ctx.config.path, "synthetic engagement needs its files (activities, responses, questions, "
+                         "answers, pb_projects) in one folder")
     eng.activities.parent.mkdir(parents=True, exist_ok=True)
     # The generator draws answers from the labelled census groups only.
     labelled = population[population["category"] != UNITEMISED]
-    generator(eng.activities.parent, district[["postcode", "ward_code"]], labelled,
+    generator(eng.activities.parent, district[["postcode", "ward_code", "easting", "northing"]], labelled,
               seed=eng.synthetic.seed, n_responses=eng.synthetic.responses)
 
 
@@ -90,6 +99,7 @@ def load_engagement(ctx: LoadContext) -> None:
             acts[col] = None
     acts["kind"] = acts["kind"].str.strip().str.lower()
     _age_limits(acts, eng.min_age, eng.max_age, eng.activities)
+    _budgets_and_thresholds(acts, eng.petition_debate_threshold)
     _scopes(acts, set(ctx.wards["ward_code"]) if ctx.wards is not None else set(), eng.activities)
     insert(ctx.con, "activities", acts)
     rep.rows_loaded = len(acts)
@@ -111,6 +121,19 @@ def _age_limits(acts: pd.DataFrame, min_age: int | None, max_age: int | None, fi
         i = acts.index[wrong.to_numpy()][0]
         raise InputError(file, f"min_age {acts.at[i, 'min_age']} is above max_age {acts.at[i, 'max_age']}",
                          row=line_of(i), column="min_age")
+
+
+def _budgets_and_thresholds(acts: pd.DataFrame, debate_threshold: int | None) -> None:
+    """A PB vote's budget (the money to allocate) as given; a petition's debate threshold as given, else the
+    config's petition_debate_threshold. Neither means anything for other kinds, where both are stored NULL."""
+    budget = pd.to_numeric(acts["budget"], errors="coerce") if "budget" in acts else None
+    acts["budget"] = (budget if budget is not None else pd.Series(float("nan"), index=acts.index)).where(
+        acts["kind"] == "pb_vote")
+    given = (pd.to_numeric(acts["debate_threshold"], errors="coerce") if "debate_threshold" in acts
+             else pd.Series(float("nan"), index=acts.index))
+    if debate_threshold is not None:
+        given = given.fillna(debate_threshold)
+    acts["debate_threshold"] = given.where(acts["kind"] == "petition").astype("Int64")
 
 
 #: What an activity's `scope` may say for "everyone in the borough" (blank too).
@@ -171,6 +194,8 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
         raise InputError(exc.file, exc.problem + unknown_answers_help(unknown), row=exc.row,
                          column=exc.column) from None
     keep = ~frame.index.map(line_of).isin(drop)
+    if drop and "response_id" in frame:
+        ctx.rejected_responses = set(frame.loc[~keep, "response_id"].dropna().astype(str).str.strip())
     loaded = _insert_responses(ctx, frame[keep], submitted[keep], labels[keep], placed)
     rep.rows_loaded = loaded
     outside = ctx.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]

@@ -18,7 +18,7 @@ from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
 from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
 from services import said
-from services.area_builder import AreaBuilder
+from services.area_builder import SCHEME_KIND, AreaBuilder
 
 ui.header("Areas", "Group wards into areas for area-based working")
 policy = DisclosurePolicy.from_env()
@@ -30,7 +30,7 @@ codes = list(wards["ward_code"])
 names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
 values = sv.indicator_values(flt, policy)
 builder = AreaBuilder(st.session_state, codes)  # the scheme being built and its undo list, kept in session state
-KIND = "scheme"
+KIND = SCHEME_KIND
 
 
 def saved() -> pd.DataFrame:

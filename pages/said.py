@@ -2,6 +2,8 @@
 could take part; participatory budgeting under two rules; petitions; comments on maps (hexagons, themes, public
 quotes only); and who keeps answering."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -10,11 +12,11 @@ import data_access as da
 import services as sv
 import ui
 from geo import comments as gc
-from geo import pb as gpb
 from geo.disclosure import DisclosurePolicy, format_count
 from render import charts, maps, said_tables, tables
 from render.csv_export import safe_csv
 from services import said
+from services.area_builder import SCHEME_KIND
 from vocabulary import DIMENSION_LABELS
 
 ui.header("What residents said", "Answers, votes, petitions and comments — and whether they depend on who replied")
@@ -78,6 +80,7 @@ def answers_tab() -> None:
     if result.note:
         st.caption(result.note)
     _answers_by_ward(rows, result.options)
+    _answers_by_area(qid)
     _answers_by_group(rows)
     with st.expander("How the answers were weighted"):
         ui.table(tables.weighting_table(result.weighting, names, policy))
@@ -108,6 +111,24 @@ def _answers_by_ward(rows: pd.DataFrame, options: list) -> None:
         ui.table(tables.answer_table(shown, names, policy)[
             ["Group", "Respondents choosing it", "Respondents answering", "Share (95% interval)",
              "Weighted to residents (95% interval)"]].rename(columns={"Group": "Ward"}), height=460)
+
+
+def _answers_by_area(qid: str) -> None:
+    """The question's answers in each area of a scheme saved on the Areas page."""
+    schemes = da.saved_items(SCHEME_KIND)
+    if schemes.empty:
+        st.caption("Save a scheme of areas on the Areas page to see these answers area by area.")
+        return
+    name = st.selectbox("Answers by area of a saved scheme", list(schemes["name"]), index=None,
+                        placeholder="Choose a saved scheme", key="said_scheme")
+    if name is None:
+        return
+    assignment = json.loads(schemes.set_index("name").at[name, "payload"])["assignment"]
+    scheme = tuple(sorted((code, area) for code, area in assignment.items() if area))
+    rows = said.question_results(qid, flt, policy, scheme).rows
+    ui.table(tables.answer_table(rows[rows["level"] == "area"], names, policy).rename(columns={"Group": "Area"}))
+    st.caption("An area's count is hidden whenever one of its wards' counts is hidden, so areas and wards cannot be "
+               "subtracted from each other.")
 
 
 def _answers_by_group(rows: pd.DataFrame) -> None:
@@ -150,8 +171,7 @@ def pb_tab() -> None:
     ui.table(said_tables.pb_breakdown_table(outcome["benefits"].by_ward, "Ward", names, policy))
     st.caption("Where the funded projects are (money by ward) against where the voters live (share of voters).")
     try:
-        pb_text = gpb.export_pabulib(da.pb_projects(activity), da.ballots(activity, flt), outcome["budget"],
-                                     policy=policy)
+        pb_text = said.pb_export(activity, outcome["budget"], flt, policy)
         st.download_button("Download the vote in pabulib format (.pb)", pb_text, file_name=f"{activity}.pb",
                            mime="text/plain", key="said_pb_export")
     except ValueError as error:
@@ -198,7 +218,11 @@ def comments_tab() -> None:
     found = said.comment_themes(qid, flt, policy)
     st.subheader("Themes")
     ui.table(said_tables.themes_table(found["themes"], policy))
-    ui.table(said_tables.counts_table(found["by_ward"], "Ward", names, policy))
+    by_ward, by_age = st.columns(2)
+    with by_ward:
+        ui.table(said_tables.counts_table(found["by_ward"], "Ward", names, policy))
+    with by_age:
+        ui.table(said_tables.counts_table(found["by_age"], "Age group", None, policy))
     st.caption("Themes of the text: TF-IDF and non-negative matrix factorisation (Lee & Seung 1999, scikit-learn); "
                f"a theme is shown only where at least {policy.threshold} comments share it.")
     st.subheader("In residents' words")

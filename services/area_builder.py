@@ -36,6 +36,9 @@ import pandas as pd
 
 from geo.proposals import Proposal
 
+#: The workspace kind saved schemes are stored under (data_access.workspace), read by every page that lists them.
+SCHEME_KIND = "scheme"
+
 
 class AreaBuilder:
     """The scheme being built (ward_code → area name, "" for no area) and the page's memory around it.

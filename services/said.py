@@ -140,3 +140,11 @@ def said_here(ward_codes: tuple[str, ...], flt: EngagementFilter = EngagementFil
                                 borough_share=mine["option"].map(borough["share"]),
                                 borough_weighted=mine["option"].map(borough["weighted_share"])))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+@analysis(max_entries=32)
+def pb_export(activity_id: str, budget: float, flt: EngagementFilter = EngagementFilter(),
+              policy: DisclosurePolicy | None = None) -> str:
+    """The vote in pabulib's .pb format (geo.pb.export_pabulib: synthetic voter ids, nothing about a voter), cached:
+    expanding the ballots takes most of a run of the PB tab otherwise. ValueError when too few voted to export."""
+    return gpb.export_pabulib(da.pb_projects(activity_id), da.ballots(activity_id, flt), budget, policy=policy)

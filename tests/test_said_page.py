@@ -76,3 +76,20 @@ def test_no_pin_and_no_private_quote_reaches_the_comments_tab(app_env):
             comments.loc[comments["public"] == True, "value"])  # noqa: E712 (texts only ever written privately)
         quotes = said.comment_themes(qid)["quotes"]
         assert not any(q in private for q in quotes.get("quote", []))
+
+
+def test_answers_by_area_of_a_saved_scheme(app_env, tmp_path, monkeypatch):
+    import data_access as da
+
+    monkeypatch.setenv("WARDSCOPE_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    codes = list(da.wards()["ward_code"])
+    assignment = {code: ("North" if i < len(codes) // 2 else "South") for i, code in enumerate(codes)}
+    da.save_item("scheme", "Two halves", {"assignment": assignment, "tolerance": 10})
+    borough_wide = json.loads(da.meta()["synthetic_truth"])["answers"]["no_plant"]["question_id"]
+    activity = da.questions().set_index("question_id").at[borough_wide, "activity_id"]
+    assert da.activity_scope_wards(da.EngagementFilter(activity_ids=(activity,))) is None
+    at = _run(said_tab="Answers", said_question=borough_wide, said_scheme="Two halves")
+    assert not at.exception, [e.value for e in at.exception]
+    areas = next(f.value for f in at.dataframe if "Area" in f.value.columns)
+    assert set(areas["Area"]) == {"North", "South"}
+    assert_no_small_counts(at)

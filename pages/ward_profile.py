@@ -40,7 +40,7 @@ def _printable() -> str:
     """This profile as one printable A4 page (runs when a download button is clicked)."""
     geometry = da.ward_geometry_bng().assign(ward_name=lambda d: d["ward_code"].map(names))
     return report.profile_html(prof, meta, ward_map.ward_map_png(geometry, code), ui.ATTRIBUTION, policy,
-                               engagement_note=engagement_note)
+                               engagement_note=engagement_note, said=said.said_here((code,), flt, policy))
 
 
 downloads = st.columns(4)

@@ -145,6 +145,20 @@ def _similar_block(similar: pd.DataFrame, unit: str = "ward") -> tuple[dict, flo
     return {"kind": "similar", "unit": unit, "coded": coded, "rows": rows}, len(similar) + 4.5
 
 
+def _said_block(said: pd.DataFrame, unit: str = "ward") -> tuple[dict, float]:
+    """services.said.said_here: each question's most chosen answer here (by shown share) beside the borough's."""
+    rows = []
+    for question, answers in said.groupby("question", sort=False):
+        shown = answers.dropna(subset=["share"])
+        if shown.empty:
+            continue
+        top = shown.loc[shown["share"].idxmax()]
+        borough = "" if pd.isna(top["borough_share"]) else f"{top['borough_share']:.0f}%"
+        rows.append([(str(question), ""), (str(top["option"]), ""), (f"{top['share']:.0f}%", "num"),
+                     (borough, "num")])
+    return {"kind": "said", "unit": unit, "rows": rows}, 2 * len(rows) + 3.0
+
+
 def _balance(blocks: list[tuple[object, float]]) -> tuple[list, list]:
     """Split blocks between two columns, each keeping reading order, so the longer column is as short as can be."""
     best, best_height = 0, float("inf")
@@ -203,17 +217,22 @@ def _sources(profile: Profile) -> tuple[list[dict], str | None]:
 
 def profile_html(profile: Profile, meta: dict, map_png: bytes | None, attribution: str,
                  policy: DisclosurePolicy = DEFAULT_POLICY, engagement_note: str = "All engagement",
-                 unit: str = "ward") -> str:
+                 unit: str = "ward", said: pd.DataFrame | None = None) -> str:
     """The profile as one self-contained HTML page sized for one A4 sheet (inline CSS and images, no JS).
 
     meta: the database's meta (council, built_at, synthetic); attribution: the licence text
     to print (render.attribution.ATTRIBUTION); engagement_note: which responses the engagement
     rates count (e.g. ui.filter_summary of the sidebar filter); unit: "ward", or "area" for an
-    area of wards (geo.profile.area_inputs), which changes the words, not the figures.
+    area of wards (geo.profile.area_inputs), which changes the words, not the figures; said: what the residents
+    said (services.said.said_here), a block of its own when any question has a shown share.
     """
     tables = report_tables(profile, policy)
     beside = _beside_map(tables)
-    left, right = _balance(_column_blocks(tables, beside, policy, unit))
+    blocks = _column_blocks(tables, beside, policy, unit)
+    if said is not None and not said.empty:
+        said_block = _said_block(said, unit)
+        blocks += [said_block] if said_block[0]["rows"] else []
+    left, right = _balance(blocks)
     sources, other_sources = _sources(profile)
     return render(
         "profile.html", name=profile.name, code=profile.code, unit=unit, council=meta.get("council", ""),

@@ -31,7 +31,7 @@ from geo.disclosure import DisclosurePolicy
 from render import report, ward_map
 from render import scrutiny_report as sr
 from render.attribution import ATTRIBUTION
-from services import captions, scrutiny_report
+from services import captions, said, scrutiny_report
 from services.profiles import indicator_values, profile_inputs, ward_profile
 
 FORMATS = ("html", "pdf")
@@ -63,7 +63,8 @@ def _quiet_bare_mode() -> Iterator[None]:
 def _write_ward(code: str, geometry, meta: dict, out: Path, formats: tuple[str, ...], policy) -> dict:
     """One ward's profile files; returns its index entry."""
     profile = ward_profile(code)
-    html_text = report.profile_html(profile, meta, ward_map.ward_map_png(geometry, code), ATTRIBUTION, policy)
+    html_text = report.profile_html(profile, meta, ward_map.ward_map_png(geometry, code), ATTRIBUTION, policy,
+                                    said=said.said_here((code,), policy=policy))
     stem = f"{code}-{report.slug(profile.name)}"
     entry = {"code": code, "name": profile.name}
     if "html" in formats:

@@ -93,3 +93,19 @@ def test_answers_by_area_of_a_saved_scheme(app_env, tmp_path, monkeypatch):
     areas = next(f.value for f in at.dataframe if "Area" in f.value.columns)
     assert set(areas["Area"]) == {"North", "South"}
     assert_no_small_counts(at)
+
+
+def test_the_printable_profile_says_what_the_wards_residents_said(app_env, tmp_path):
+    import html
+
+    import data_access as da
+    from etl.__main__ import main
+    from services import said
+
+    code = da.wards()["ward_code"].iloc[0]
+    assert main(["profiles", "--db", str(app_env), "--out", str(tmp_path), "--format", "html", "--ward", code]) == 0
+    page = next(tmp_path.glob(f"{code}-*.html")).read_text(encoding="utf-8")
+    assert "What residents of this ward said" in page
+    asked = said.said_here((code,))
+    assert asked["question"].nunique() >= 1
+    assert html.escape(asked["question"].iloc[0], quote=False) in page

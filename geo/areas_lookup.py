@@ -14,22 +14,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.areas import clean_assignment, dissolve
+from vocabulary import SPREADSHEET_FORMULA_START
 
 LOOKUP_COLUMNS = ["ward_code", "ward_name", "area"]
 
 
-def lookup_to_csv(assignment: pd.Series, wards: pd.DataFrame) -> str:
-    """The ward → area lookup as CSV text: ward_code, ward_name, area, one row per ward in `wards` order."""
-    codes = list(wards["ward_code"])
-    areas = clean_assignment(assignment, codes)
-    frame = pd.DataFrame({"ward_code": codes, "ward_name": list(wards["ward_name"]), "area": list(areas)})
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
-
-
 def lookup_from_csv(text: str | bytes, ward_codes: list[str]) -> pd.Series:
-    """Read a ward → area lookup CSV (ward_code and area columns needed; others ignored).
+    """Read a ward → area lookup CSV (ward_code and area columns needed; others ignored), as
+    render.csv_export.lookup_to_csv writes it.
 
     Raises ValueError naming the line for an unknown or repeated ward code or a blank area, and naming
     any ward left out. Returns ward_code → area in the file's row order.
@@ -41,6 +33,8 @@ def lookup_from_csv(text: str | bytes, ward_codes: list[str]) -> pd.Series:
     missing = {"ward_code", "area"} - set(frame.columns)
     if missing:
         raise ValueError(f"the lookup needs the column(s) {', '.join(sorted(missing))}")
+    # An area name the export neutralised for spreadsheets ("'=Area") reads back as it was typed ("=Area").
+    frame["area"] = [a[1:] if a[:1] == "'" and a[1:2] in SPREADSHEET_FORMULA_START else a for a in frame["area"]]
     known, seen = set(ward_codes), set()
     for i, (code, area) in enumerate(zip(frame["ward_code"], frame["area"], strict=True), start=2):
         if code not in known:

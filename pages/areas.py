@@ -14,9 +14,10 @@ import ui
 from geo import areas, areas_compare, budgets, indicators
 from geo import participation as gp
 from geo import proposals as gprop
-from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
+from geo.areas_lookup import areas_geojson, lookup_from_csv
 from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
+from render.csv_export import lookup_to_csv, safe_csv
 from services import said
 from services.area_builder import SCHEME_KIND, AreaBuilder
 
@@ -63,9 +64,10 @@ if suggested > gprop.STANDARD_RANGES[0]:
 builder.start(n_areas, start)
 asked = st.query_params.get("scheme")
 if not builder.follow(asked, saved_scheme):
-    st.warning(f"There is no saved scheme called '{asked}'.", icon=":material/warning:")
+    st.warning(f"There is no saved scheme called '{ui.plain(asked)}'.", icon=":material/warning:")
 if builder.current_name:
-    st.caption(f"Working on the saved scheme **{builder.current_name}** (changes are not saved until you save).")
+    st.caption(f"Working on the saved scheme **{ui.plain(builder.current_name)}** (changes are not saved until you "
+               "save).")
 
 scheme = pd.Series(builder.scheme).reindex(codes)
 
@@ -269,7 +271,7 @@ with budget_tab:
         ui.table(area_table)
         with st.expander("By ward"):
             ui.table(ward_table)
-        st.download_button("Download the allocation by ward (CSV)", ward_table.to_csv(index=False).encode("utf-8"),
+        st.download_button("Download the allocation by ward (CSV)", safe_csv(ward_table).encode("utf-8"),
                            file_name="wardscope-budget.csv", mime="text/csv", icon=":material/download:")
     except ValueError as problem:
         st.error(str(problem))

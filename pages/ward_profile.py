@@ -21,6 +21,9 @@ names = sv.ward_labels()
 codes = list(names)
 asked = st.query_params.get("ward")
 code = st.selectbox("Ward", codes, index=codes.index(asked) if asked in names else 0, format_func=names.get)
+if asked and asked not in names and asked != code:
+    st.warning(f"There is no ward with the code '{ui.plain(asked)}' in this database: showing {ui.plain(names[code])} "
+               "instead. Choose another ward above.", icon=":material/warning:")
 st.query_params["ward"] = code
 prof = sv.ward_profile(code, flt)
 part = sv.ward_participation(code, flt, policy)

@@ -11,13 +11,15 @@ import re
 
 import pandas as pd
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from geo.areas import clean_assignment
+from vocabulary import SPREADSHEET_FORMULA_START
+
 _NUMBER = re.compile(r"^[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?%?$")
 
 
 def neutralise(value: object) -> object:
     """One cell: text that a spreadsheet would run as a formula, prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value.strip()):
+    if isinstance(value, str) and value.startswith(SPREADSHEET_FORMULA_START) and not _NUMBER.match(value.strip()):
         return "'" + value
     return value
 
@@ -27,3 +29,11 @@ def safe_csv(frame: pd.DataFrame, **to_csv) -> str:
     out = frame.map(neutralise)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\n", **to_csv)
+
+
+def lookup_to_csv(assignment: pd.Series, wards: pd.DataFrame) -> str:
+    """The ward → area lookup as CSV text: ward_code, ward_name, area, one row per ward in `wards` order
+    (geo.areas_lookup.lookup_from_csv reads it back, area names as typed)."""
+    codes = list(wards["ward_code"])
+    return safe_csv(pd.DataFrame({"ward_code": codes, "ward_name": list(wards["ward_name"]),
+                                  "area": list(clean_assignment(assignment, codes))}))

@@ -10,6 +10,7 @@ simplifies to 20 m), in WGS84 for display only.
 from __future__ import annotations
 
 import functools
+import html
 import os
 import re
 import warnings
@@ -53,13 +54,16 @@ def _features(frame: gpd.GeoDataFrame) -> dict:
     __geo_interface__ twice (a hasattr test, then the value), each a full conversion.
 
     Built directly rather than by GeoDataFrame.to_geo_dict, whose pandas copies and masks took a third of a
-    borough map's build time; missing values become null, numpy numbers plain Python ones, as there."""
+    borough map's build time; missing values become null, numpy numbers plain Python ones, as there.
+
+    Text is HTML-escaped (&, <, >): folium's tooltips insert property values into the page as HTML, and ward,
+    asset and area names come from files and users, so a name such as `<img src=x onerror=…>` must show as text."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
     records = frame[columns].astype(object).to_numpy().tolist()
     features = []
     for row, geometry in zip(records, frame.geometry.to_numpy(), strict=True):
-        properties = {c: (None if _missing(v) else v.item() if hasattr(v, "item") else v)
-                      for c, v in zip(columns, row, strict=True)}
+        properties = {c: (None if _missing(v) else html.escape(v, quote=False) if isinstance(v, str)
+                          else v.item() if hasattr(v, "item") else v) for c, v in zip(columns, row, strict=True)}
         features.append({"type": "Feature", "properties": properties,
                          "geometry": None if geometry is None else shapely.geometry.mapping(geometry)})
     return {"type": "FeatureCollection", "features": features}

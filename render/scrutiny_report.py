@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 from markupsafe import Markup
 
+from render.csv_export import safe_csv
 from render.templating import render
 
 
@@ -41,4 +42,4 @@ def report_pdf(html_text: str) -> bytes:
 def report_csv(sections: list[tuple[str, str, pd.DataFrame]]) -> str:
     """All sections' tables in one CSV, a 'section' column first (strings, already protected)."""
     frames = [t.astype(str).assign(section=h)[["section", *t.columns]] for h, _text, t in sections]
-    return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""
+    return safe_csv(pd.concat(frames, ignore_index=True)) if frames else ""

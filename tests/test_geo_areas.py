@@ -17,9 +17,10 @@ import pytest
 from shapely.geometry import box
 
 from geo import areas
-from geo.areas_lookup import areas_geojson, lookup_from_csv, lookup_to_csv
+from geo.areas_lookup import areas_geojson, lookup_from_csv
 from geo.disclosure import TOTAL, DisclosurePolicy, protect_counts
 from render import tables
+from render.csv_export import lookup_to_csv
 
 POLICY = DisclosurePolicy()
 SIZE = 100.0
@@ -289,3 +290,15 @@ def test_an_area_across_a_crossing_is_contiguous_only_with_the_link():
     moved["i_c"] = "Mainland"  # i_c reaches the grid only through i_a, which is in East
     assert areas.check_scheme(moved, ISLANDS, residents, links=links).set_index("area").at["Mainland", "breaking"] \
         == ["i_c"]
+
+
+def test_exports_neutralise_formulas_and_the_lookup_reads_them_back():
+    """Issue 12: a cell a spreadsheet would run as a formula is written as text; the lookup round-trips the name."""
+    from render.csv_export import neutralise, safe_csv
+
+    hostile = "=cmd|' /C calc'!A0"
+    assert neutralise(hostile) == "'" + hostile and neutralise("-1.5") == "-1.5" and neutralise("Abbey") == "Abbey"
+    assert safe_csv(pd.DataFrame({"@name": ["+SUM(A1)", "Priory"]})).splitlines() == ["'@name", "'+SUM(A1)", "Priory"]
+    text = lookup_to_csv(pd.Series(dict(NORTH_SOUTH, r2c2=hostile)), WARD_NAMES)
+    assert "'=cmd" in text
+    assert lookup_from_csv(text, list(GRID["ward_code"]))["r2c2"] == hostile

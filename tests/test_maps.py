@@ -79,3 +79,22 @@ def test_an_empty_layer_has_folium_s_empty_bounds():
     empty = gpd.GeoDataFrame({"ward_code": [], "name": []}, geometry=[], crs="EPSG:4326")
     assert maps._layer(empty).get_bounds() == folium.GeoJson({"type": "FeatureCollection", "features": []}
                                                             ).get_bounds()
+
+
+def test_a_hostile_name_is_text_in_every_tooltip():
+    """Issue 12: a ward or asset name from a file is data, never markup (folium tooltips insert values as HTML)."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    hostile = '<img src=x onerror="alert(1)">'
+    wards = gpd.GeoDataFrame({"ward_code": ["W1"], "ward_name": [hostile], "value": [1.0]},
+                             geometry=[box(-0.01, 51.0, 0.0, 51.01)], crs="EPSG:4326")
+    points = gpd.GeoDataFrame({"name": [hostile], "category": ["faith"]}, geometry=[Point(-0.005, 51.005)],
+                              crs="EPSG:4326")
+    built = [maps.choropleth(wards, "value", "Value", {"ward_name": "Ward"}),
+             maps.category_map(wards.assign(kind=["a"]), "kind", "Kind", {"ward_name": "Ward"}),
+             maps.points_map(wards, points, "category", {"name": "Name"})]
+    for fmap in built:
+        page = fmap.get_root().render()
+        assert "<img src=x" not in page  # the name is in the GeoJSON as &lt;img… (JSON writes & as \u0026)
+        assert "&lt;img src=x onerror" in page.replace("\\u0026", "&")

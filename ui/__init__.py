@@ -7,11 +7,11 @@
 
 from render.attribution import ATTRIBUTION
 from services.captions import filter_summary, report_about, report_footer, source_lines
-from ui.frame import FILTER_KEY, engagement_filter, header, map_wards, sources, table
+from ui.frame import FILTER_KEY, engagement_filter, header, map_wards, plain, sources, table
 from ui.profile_sections import AREA_WORDING, PROFILE_DIMENSIONS, profile_sections, said_section
 
 __all__ = [
     "AREA_WORDING", "ATTRIBUTION", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter", "filter_summary",
-    "header", "map_wards", "profile_sections", "report_about", "report_footer", "said_section", "source_lines",
+    "header", "map_wards", "plain", "profile_sections", "report_about", "report_footer", "said_section", "source_lines",
     "sources", "table",
 ]

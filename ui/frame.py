@@ -7,6 +7,8 @@ URL) still gets sensible defaults.
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -57,3 +59,12 @@ def map_wards(wards: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     st.caption(f"There are {len(wards):,} wards, too many to draw at once: the map shows one district; the tables "
                "list every ward.")
     return wards[wards["lad_code"] == lad]
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def plain(text: object) -> str:
+    """Text from a link or a user shown as itself inside Markdown (st.warning, st.caption, …): every character
+    Markdown or Streamlit would read as formatting, a link or an icon is backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

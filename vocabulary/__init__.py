@@ -98,3 +98,7 @@ QUESTION_KIND_LABELS = {"single_choice": "Single choice", "multiple_choice": "Mu
 
 #: Separator of a question's answer options (questions.options: "Yes|No", "1|2|3|4|5").
 OPTION_SEPARATOR = "|"
+
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): exported text beginning with one is
+#: neutralised (render.csv_export) and read back as typed (geo.areas_lookup).
+SPREADSHEET_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

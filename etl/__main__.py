@@ -23,7 +23,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from etl.errors import InputError
+from etl.errors import LoadError
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "wardscope.duckdb"
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             inputs = args.inputs or args.db.resolve().parent / "demo-inputs"
             config_path = write_demo_borough(inputs, seed=args.seed, n_responses=args.responses)
             result = build(load_config(config_path), args.db, synthetic_engagement=write_engagement)
-    except InputError as exc:
+    except LoadError as exc:
         print(f"Load failed, nothing was changed: {exc}", file=sys.stderr)
         return 2
     print(f"Published {result.db_path}: {result.rows('rows_loaded'):,} rows loaded, "

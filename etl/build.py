@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from etl.config import Config
+from etl.errors import LoadBusy
 from etl.reports import SourceReport
 from etl.stages.answers import load_answers
 from etl.stages.assets import load_assets
@@ -68,7 +69,7 @@ def _writer_lock(db_path: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"another load is writing {db_path}; try again when it has finished") from None
+            raise LoadBusy(f"another load is writing {db_path}; try again when it has finished") from None
         yield
 
 

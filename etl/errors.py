@@ -1,4 +1,6 @@
-"""The one error type a load raises for bad input.
+"""The errors a load stops with: LoadError, said to the user as "Load failed, nothing was changed: …".
+
+InputError is the one for bad input.
 
 Every message names the file, the row (for CSV files the line number as a text editor or
 spreadsheet shows it, the header being line 1; for map files the feature number, from 1;
@@ -11,7 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class InputError(Exception):
+class LoadError(Exception):
+    """A load that stops before publishing anything, for a reason the user can act on (never a bug)."""
+
+
+class LoadBusy(LoadError):
+    """Another load is writing the same database: one writer at a time."""
+
+
+class InputError(LoadError):
     """A problem with one input file; the load stops and the published database is untouched."""
 
     def __init__(self, file: str | Path, problem: str, row: int | None = None, column: str | None = None,

@@ -227,3 +227,18 @@ def test_synthetic_engagement_is_written_by_the_generator_the_caller_passes(tmp_
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 7
     finally:
         con.close()
+
+
+def test_a_second_concurrent_load_is_refused_in_the_load_failed_format(tmp_path, capsys):
+    """Issue 12: one writer at a time; the second load says so (exit 2), with no traceback, and changes nothing."""
+    import fcntl
+
+    from etl.__main__ import main
+
+    db = tmp_path / "busy.duckdb"
+    with open(tmp_path / f".{db.name}.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["demo", "--db", str(db), "--inputs", str(tmp_path / "inputs"), "--responses", "200"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Load failed, nothing was changed: another load is writing") and "Traceback" not in err
+    assert not db.exists()

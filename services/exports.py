@@ -112,15 +112,20 @@ def export_profiles(db: Path, out: Path, formats: tuple[str, ...] = FORMATS, war
     return entries
 
 
+def _missing_database(db: Path) -> int:
+    """Say a command's database is missing (exit status 2)."""
+    print(f"Database not found: {Path(db).resolve()}. Build one first with `python -m etl build --config …` "
+          "or `python -m etl demo`.", file=sys.stderr)
+    return 2
+
+
 def run(db: Path, out: Path, formats: str = "html,pdf", wards: list[str] | None = None) -> int:
     """The command: 0 on success, 2 with a message on stderr when the input is wrong."""
     try:
         chosen = parse_formats(formats)
         export_profiles(db, out, chosen, wards)
     except FileNotFoundError:
-        print(f"Database not found: {Path(db).resolve()}. Build one first with `python -m etl build --config …` "
-              "or `python -m etl demo`.", file=sys.stderr)
-        return 2
+        return _missing_database(db)
     except (KeyError, ValueError) as exc:
         print(f"Profiles not written: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
@@ -176,7 +181,5 @@ def run_report(db: Path, out: Path, flt: da.EngagementFilter, target: float) -> 
     try:
         write_scrutiny_report(db, out, flt, target)
     except FileNotFoundError:
-        print(f"Database not found: {Path(db).resolve()}. Build one first with `python -m etl build --config …` "
-              "or `python -m etl demo`.", file=sys.stderr)
-        return 2
+        return _missing_database(db)
     return 0

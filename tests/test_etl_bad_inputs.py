@@ -242,3 +242,22 @@ def test_a_second_concurrent_load_is_refused_in_the_load_failed_format(tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("Load failed, nothing was changed: another load is writing") and "Traceback" not in err
     assert not db.exists()
+
+
+def test_a_header_only_responses_file_is_refused(tmp_path):
+    """Issue 12: a responses file with its header only would publish no engagement at all."""
+    config = tiny.write_tiny_borough(tmp_path, responses=tiny.responses_csv(rows=[]))
+    with pytest.raises(InputError, match="has a header but no responses"):
+        run(config, tmp_path / "out.duckdb")
+    assert not (tmp_path / "out.duckdb").exists()
+
+
+def test_responses_dated_after_the_load_are_refused_by_line(tmp_path):
+    """Issue 12: a response dated 2099 has not been made yet: its line is named (and the date filter stays sane)."""
+    at = tiny.RESPONSES_HEADER.split(",").index("submitted_at")
+    first = tiny.RESPONSE_ROWS[0].split(",")
+    first[at] = "2099-01-01"
+    config = tiny.write_tiny_borough(tmp_path, responses=tiny.responses_csv(
+        rows=[",".join(first), *tiny.RESPONSE_ROWS[1:]]))
+    with pytest.raises(InputError, match=r"line 2, column 'submitted_at': '2099-01-01' is after the day of the load"):
+        run(config, tmp_path / "out.duckdb")

@@ -12,6 +12,7 @@ Python, and the join of responses to them is one hash join in DuckDB (`_insert_r
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -90,6 +91,7 @@ def load_engagement(ctx: LoadContext) -> None:
     if eng is None:
         return
     acts, rep = ctx.read_source("activities", eng.activities, eng.source, eng.date)
+    _refuse_empty(acts, eng.activities, "activities")
     drop = accept(validate(acts, ACTIVITIES), eng.activities, rep, ctx.config.max_rejected_rows)
     acts = acts[~acts.index.map(line_of).isin(drop)].copy()
     for col in ("opened", "closed", "outcome_published_on"):
@@ -163,9 +165,27 @@ def _scopes(acts: pd.DataFrame, ward_codes: set[str], file: Path) -> None:
     acts["scope"] = cleaned
 
 
+def _refuse_empty(frame: pd.DataFrame, file: Path, what: str) -> None:
+    """A file with its header and no rows loads nothing but would replace what is published with nothing:
+    refused (every page would then have no engagement to show)."""
+    if frame.empty:
+        raise InputError(file, f"has a header but no {what}: nothing to load (the published database is unchanged)")
+
+
+def _future_dates(frame: pd.DataFrame, submitted: pd.Series) -> list[RowProblem]:
+    """Responses dated after the day of the load cannot have been made yet (a typing or export error, e.g. 2099):
+    row problems, so they are refused or, within max_rejected_rows, rejected and counted."""
+    today = pd.Timestamp(datetime.now(UTC).date())
+    days = (submitted.dt.tz_localize(None) if submitted.dt.tz is not None else submitted).dt.normalize()
+    late = submitted.notna() & (days > today)
+    return [RowProblem(line_of(i), "submitted_at", f"'{frame.at[i, 'submitted_at']}' is after the day of the load "
+                       f"({today.date()})") for i in frame.index[late]]
+
+
 def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
     eng = ctx.config.engagement
     frame, rep = ctx.read_source("responses", eng.responses, eng.source, eng.date)
+    _refuse_empty(frame, eng.responses, "responses")
     ctx.say(f"responses: {len(frame):,} read, checking")
     problems = validate(frame, RESPONSES)
     if "activity_id" in frame:
@@ -174,7 +194,7 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
                      for i in frame.index[orphan]]
     submitted = parse_dates(frame["submitted_at"]) if "submitted_at" in frame else pd.Series(pd.NaT, index=frame.index)
     labels, unknown = map_demographics(frame, submitted, eng.answers)
-    problems += unknown_problems(labels, frame)
+    problems += unknown_problems(labels, frame) + _future_dates(frame, submitted)
     placed = pd.DataFrame(columns=["postcode", "ward_code"])
     if "postcode" in frame:
         frame["postcode"] = normalise(frame["postcode"])

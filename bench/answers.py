@@ -43,10 +43,10 @@ from bench.common import (  # noqa: E402
     OUT,
     ROOT,
     SHARED_MISSING,
+    build_database,
     code_version,
     format_table,
     percentile,
-    run_etl,
     shared_data_available,
     thurrock_toml,
 )
@@ -166,14 +166,7 @@ def _build(db: Database, responses: int, out: Path) -> None:
         config = _thurrock_config(out / f"said-thurrock-r{responses}", responses)
         argv = ["build", "--config", str(config), "--db", str(db.path)]
     print(f"{db.label}: building {_rel(db.path)} (python -m etl {argv[0]}, {responses:,} responses) …", flush=True)
-    seconds, done = run_etl(argv)
-    if done.returncode != 0:
-        tail = "\n".join(("  " + ln) for ln in (done.stderr or done.stdout).strip().splitlines()[-15:])
-        db.skipped = f"build failed (exit {done.returncode})"
-        print(f"{db.label}: build FAILED after {seconds:.1f} s:\n{tail}", flush=True)
-        return
-    db.build_seconds = seconds
-    print(f"{db.label}: built in {seconds:.1f} s", flush=True)
+    db.build_seconds, db.skipped = build_database(db.label, argv)
 
 
 def _facts(path: Path) -> dict:

@@ -81,3 +81,15 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Se
                          for c, w, r in zip(cells, widths, right, strict=True)).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def build_database(label: str, argv: Sequence[str]) -> tuple[float | None, str | None]:
+    """Run a `python -m etl` build for a benchmark database, saying so; returns (seconds, None) when built, or
+    (None, why it was skipped) with the command's last lines printed when it failed."""
+    seconds, done = run_etl(argv)
+    if done.returncode != 0:
+        tail = "\n".join(("  " + ln) for ln in (done.stderr or done.stdout).strip().splitlines()[-15:])
+        print(f"{label}: build FAILED after {seconds:.1f} s:\n{tail}", flush=True)
+        return None, f"build failed (exit {done.returncode})"
+    print(f"{label}: built in {seconds:.1f} s", flush=True)
+    return seconds, None

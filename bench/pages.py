@@ -36,11 +36,11 @@ from bench.common import (  # noqa: E402
     OUT,
     ROOT,
     SHARED_MISSING,
+    build_database,
     code_version,
     england_toml,
     format_table,
     percentile,
-    run_etl,
     shared_data_available,
     thurrock_toml,
 )
@@ -162,14 +162,7 @@ def _build(db: Database, path: Path, out: Path) -> None:
         argv = ["build", "--config", str(config), "--db", str(path)]
     print(f"{db.label}: building {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
           f"(python -m etl {' '.join(argv[:1])}) …", flush=True)
-    seconds, done = run_etl(argv)
-    if done.returncode != 0:
-        tail = "\n".join(("  " + ln) for ln in (done.stderr or done.stdout).strip().splitlines()[-15:])
-        db.skipped = f"build failed (exit {done.returncode})"
-        print(f"{db.label}: build FAILED after {seconds:.1f} s:\n{tail}", flush=True)
-        return
-    db.build_seconds = seconds
-    print(f"{db.label}: built in {seconds:.1f} s", flush=True)
+    db.build_seconds, db.skipped = build_database(db.label, argv)
 
 
 def _ward_facts(path: Path) -> tuple[int, str]:

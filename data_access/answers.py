@@ -212,11 +212,8 @@ def ward_yield(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     (responses from the ward's residents to those activities, within the filter).
     """
     where, params = flt.where()
-    act_parts, act_params = ["TRUE"], []
-    for column, values in (("a.kind", flt.kinds), ("a.owner", flt.owners), ("a.activity_id", flt.activity_ids)):
-        if values:
-            act_parts.append(f"{column} IN (SELECT unnest(?))")
-            act_params.append(list(values))
+    in_view, act_params = flt.activities_where("a.")
+    act_parts = [in_view]
     for condition, value in (("a.opened >= ?", flt.start), ("a.opened <= ?", flt.end)):
         if value:
             act_parts.append(condition)

@@ -193,11 +193,8 @@ def group_channels(dimension: str, flt: EngagementFilter = EngagementFilter()) -
 def _activities_in(flt: EngagementFilter) -> tuple[str, list]:
     """SQL condition on the activities table for the filter's activities: its kinds, owners and activity ids,
     open at some time in its date range (channels do not restrict who could take part)."""
-    parts, params = ["TRUE"], []
-    for column, values in (("kind", flt.kinds), ("owner", flt.owners), ("activity_id", flt.activity_ids)):
-        if values:
-            parts.append(f"{column} IN (SELECT unnest(?))")
-            params.append(list(values))
+    where, params = flt.activities_where()
+    parts = [where]
     if flt.start:
         parts.append("(closed IS NULL OR closed >= ?)")
         params.append(flt.start)

@@ -32,3 +32,13 @@ class EngagementFilter:
             parts.append("r.submitted_at < ? + INTERVAL 1 DAY")
             params.append(self.end)
         return " AND ".join(parts), params
+
+    def activities_where(self, alias: str = "") -> tuple[str, list]:
+        """SQL condition on the activities table (columns prefixed by `alias`, e.g. "a.") for the filter's kinds,
+        owners and activity ids, with its parameters: which activities are in view, whatever their responses."""
+        parts, params = ["TRUE"], []
+        for column, values in (("kind", self.kinds), ("owner", self.owners), ("activity_id", self.activity_ids)):
+            if values:
+                parts.append(f"{alias}{column} IN (SELECT unnest(?))")
+                params.append(list(values))
+        return " AND ".join(parts), params

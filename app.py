@@ -1,6 +1,6 @@
 """Wardscope: who the council reaches, ward by ward.
 
-The router and the frame. Page config, the first-start demo build and the engagement
+The router and the frame. Page config, sign-in (the session's role) and the engagement
 filters shared by every page live here once; each page under pages/ is a thin script.
 Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 """
@@ -8,9 +8,6 @@ Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -23,7 +20,6 @@ from geo.disclosure import DisclosurePolicy
 from vocabulary import ACTIVITY_KINDS
 from vocabulary.schema import SCHEMA_VERSION
 
-ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("wardscope")
 PAGE_FAILED = ("Something went wrong on this page; it has been logged. Try again, change the filters or choose "
                "another page; if it keeps happening, tell whoever looks after Wardscope.")
@@ -55,15 +51,12 @@ PagesManager.uses_pages_directory = False
 st.set_page_config(page_title="Wardscope", page_icon=":material/diversity_3:", layout="wide")
 
 if not da.db_path().exists():
-    with st.spinner("First start: building the synthetic demo database (about a minute)…"):
-        # The ETL is the only writer: the demo is built by the documented command, in its own process.
-        built = subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(da.db_path())], cwd=ROOT,
-                               capture_output=True, text=True)
-    if built.returncode != 0:
-        reason = (built.stderr.strip().splitlines() or ["no message"])[-1]
-        st.error(f"The demo database could not be built ({reason}). Run `python -m etl demo` to see why.",
-                 icon=":material/database:")
-        st.stop()
+    # The app never writes a database, nor builds one at a path it was given: a mistyped WARDSCOPE_DB would
+    # otherwise be served synthetic data without a word. `./wardscope app` builds the demo when none exists.
+    st.error(f"There is no Wardscope database at {ui.plain(da.db_path())}. Check WARDSCOPE_DB, build one with "
+             "`python -m etl build --config … --db …`, or start with `./wardscope app`, which builds the synthetic "
+             "demo database on its first run.", icon=":material/database:")
+    st.stop()
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
@@ -92,6 +85,7 @@ if legacy_first_run:
     st.rerun()
 
 with st.sidebar:
+    ui.sign_in()
     st.subheader("Engagement filter")
     options = da.engagement_options()
     acts = da.activities()
@@ -105,8 +99,9 @@ with st.sidebar:
     st.session_state[ui.FILTER_KEY] = da.EngagementFilter(
         kinds=tuple(kinds), owners=tuple(owners), channels=tuple(channels),
         start=None if start == options["first"] else start, end=None if end == options["last"] else end)
-    st.caption(f"To protect residents' privacy, a count of people reads 'hidden' when it is below "
-               f"{DisclosurePolicy.from_env().threshold}, or when a small count could be worked out from it and the "
-               "totals.")
+    policy = DisclosurePolicy.from_env()
+    st.caption(f"To protect residents' privacy, a count of people reads 'hidden' when it is below {policy.threshold}, "
+               "or when a small count could be worked out from it and the totals; every other count is rounded to "
+               f"a multiple of {policy.rounding}, so that two filters cannot be subtracted to reveal a small group.")
 
 run_page(navigation)

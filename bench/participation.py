@@ -129,6 +129,8 @@ def groups_clearly_over(counts: dict[tuple, int], n_seeds: int, rate: float = 0.
 def _null_report(n: int) -> str:
     import tempfile
 
+    import pandas as pd
+
     from vocabulary import duck
 
     demo = OUT / "participation-demo.duckdb"
@@ -136,7 +138,9 @@ def _null_report(n: int) -> str:
         OUT.mkdir(parents=True, exist_ok=True)
         run_etl(["demo", "--db", str(demo), "--inputs", str(OUT / "participation-demo-inputs")])
     con = duck.connect(demo, read_only=True)
-    postcodes = con.execute("SELECT postcode, ward_code FROM postcodes WHERE ward_code IS NOT NULL").df()
+    # The database keeps no resident's postcode ([privacy] keep_postcodes): the demo's own directory has them.
+    pcs = pd.read_csv(OUT / "participation-demo-inputs" / "postcodes.csv", dtype=str)
+    postcodes = pd.DataFrame({"postcode": pcs["pcds"], "ward_code": pcs["ward"]}).dropna()
     population = con.execute("SELECT * FROM ward_population").df()
     con.close()
     dims = sorted(set(population["dimension"]) & {"age", "sex", "ethnicity", "disability"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data_access import roles
 from data_access.connection import cached, query
 from data_access.filters import EngagementFilter
 
@@ -36,7 +37,7 @@ def _latest_responses(question_condition: str, ward_condition: str, where: str) 
         ORDER BY who, submitted_at DESC, response_id DESC"""
 
 
-@cached
+@cached(counts=("respondents",))
 def answer_cells(question_id: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents per answer value, ward of residence and demographic group, for one question.
 
@@ -57,7 +58,7 @@ def answer_cells(question_id: str, flt: EngagementFilter = EngagementFilter()) -
         GROUP BY ALL ORDER BY ALL""", [question_id, *params, question_id])
 
 
-@cached
+@cached(counts=("respondents",))
 def question_respondents(question_id: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents who answered a question, per ward of residence and demographic group.
 
@@ -74,7 +75,8 @@ def question_respondents(question_id: str, flt: EngagementFilter = EngagementFil
         GROUP BY ALL ORDER BY ALL""", [question_id, *params])
 
 
-@cached
+@cached(counts=("voters",))
+@roles.requires(roles.COUNCILLOR)
 def ballots(activity_id: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """PB approval ballots of one pb_vote activity, aggregated by identical ballot and the voter's ward.
 
@@ -99,6 +101,7 @@ def ballots(activity_id: str, flt: EngagementFilter = EngagementFilter()) -> pd.
 
 
 @cached
+@roles.requires(roles.COUNCILLOR)
 def comments(question_id: str | None = None, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Map comments (one question, or every map_comment question when None): text, place, public, group.
 
@@ -138,7 +141,7 @@ def pb_projects(activity_id: str | None = None) -> pd.DataFrame:
                      FROM pb_projects {condition} ORDER BY activity_id, project_id""", params)
 
 
-@cached
+@cached(counts=("signatures",))
 def petition_signatures(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Signatures per petition and ward of the signer: activity_id, ward_code (NULL: outside the borough or
     no postcode; these count towards the debate threshold), signatures (distinct people)."""
@@ -150,7 +153,7 @@ def petition_signatures(flt: EngagementFilter = EngagementFilter()) -> pd.DataFr
         GROUP BY ALL ORDER BY r.activity_id, r.ward_code NULLS LAST""", params)
 
 
-@cached
+@cached(counts=("respondents",))
 def response_frequency(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """How many people made how many responses, per ward of residence ("usual suspects").
 
@@ -169,7 +172,7 @@ def response_frequency(flt: EngagementFilter = EngagementFilter()) -> pd.DataFra
         GROUP BY ALL ORDER BY ward_code, responses_each""", params)
 
 
-@cached
+@cached(counts=("new", "returning", "untracked"))
 def new_and_returning(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """New against returning people per ward of residence and calendar quarter ('2025 Q4').
 
@@ -201,7 +204,7 @@ def new_and_returning(flt: EngagementFilter = EngagementFilter()) -> pd.DataFram
         GROUP BY ALL ORDER BY s.ward_code, s.quarter""", params)
 
 
-@cached
+@cached(counts=("responses",))
 def ward_yield(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Activities open to each ward per year, and the responses its residents made to them ("consultation
     fatigue": more activities, fewer responses each).
@@ -236,7 +239,7 @@ def ward_yield(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
         GROUP BY ALL ORDER BY o.ward_code, year""", [*act_params, *params])
 
 
-@cached
+@cached(counts=("respondents",))
 def question_reach(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct people who answered each question, per ward of residence (question_id, ward_code, respondents):
     which questions a ward's residents answered most, for the profiles' "what residents here said" (raw counts)."""

@@ -25,7 +25,7 @@ def _column(dimension: str) -> str:
     return RESPONSE_COLUMNS[dimension]
 
 
-@cached
+@cached(counts=("responses", "respondents"))
 def ward_engagement(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Responses and distinct respondents per ward of residence (raw counts: pass through geo.disclosure)."""
     where, params = flt.where()
@@ -40,7 +40,7 @@ def ward_engagement(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
         GROUP BY r.ward_code""", params)
 
 
-@cached
+@cached(counts=("respondents",))
 def respondent_groups(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents per ward and demographic category, 'Not stated' included (raw counts).
 
@@ -67,7 +67,7 @@ def engagement_options() -> dict:
     return {"first": first, "last": last, "channels": channels["channel"].tolist()}
 
 
-@cached
+@cached(counts=("responses", "respondents", "unplaced"))
 def borough_totals(flt: EngagementFilter = EngagementFilter()) -> dict:
     """Borough-wide responses, distinct respondents, and responses not placed in a ward (raw counts)."""
     where, params = flt.where()
@@ -77,7 +77,7 @@ def borough_totals(flt: EngagementFilter = EngagementFilter()) -> dict:
     return row.iloc[0].to_dict()
 
 
-@cached
+@cached(counts=("responses", "respondents"))
 def ward_quarterly(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Responses and distinct respondents per ward of residence and calendar quarter ('2025 Q4'), raw counts.
 
@@ -92,7 +92,7 @@ def ward_quarterly(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
         GROUP BY ALL ORDER BY r.ward_code, quarter""", params)
 
 
-@cached
+@cached(counts=("responses",))
 def ward_activities(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Responses per ward of residence and activity, for activities with at least one (raw counts)."""
     where, params = flt.where()
@@ -103,7 +103,7 @@ def ward_activities(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
         GROUP BY ALL ORDER BY r.ward_code, r.activity_id""", params)
 
 
-@cached
+@cached(counts=("respondents",))
 def ward_channels(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents per ward of residence and channel (raw counts).
 
@@ -119,25 +119,35 @@ def ward_channels(flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
         GROUP BY ALL ORDER BY r.ward_code, channel""", params)
 
 
-@cached(max_entries=64)
+@cached(max_entries=64, counts=("respondents",))
 def respondent_hexes(size_m: float, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
-    """Distinct respondents per hexagon of circumradius size_m metres (EPSG:27700), by postcode centroid.
+    """Distinct respondents per hexagon of circumradius size_m metres (EPSG:27700), by small area.
 
+    Each person is placed at the inside point (ST_PointOnSurface) of the small area (output area, else LSOA)
+    of their latest response: the published database keeps no resident's postcode unless configured, and
+    only then, for a response outside every small area, is the postcode's point used.
     Raw counts per cell (q, r axial coordinates), never a postcode or a point: geo.density
     builds the hexagons and drops cells below the disclosure threshold.
     """
     size_m = float(size_m)
     where, params = flt.where()
-    # Each person once, at the postcode of their latest response; the hexagon (pointy-top, axial
+    # Each person once, at the small area of their latest response; the hexagon (pointy-top, axial
     # coordinates q, r, circumradius size_m) is found in SQL by cube rounding, so only cells leave.
     return query(f"""
         WITH people AS (
-            SELECT {_RESPONDENT} AS who, arg_max(r.postcode, r.submitted_at) AS postcode
+            SELECT {_RESPONDENT} AS who, arg_max(r.small_area_code, r.submitted_at) AS area_code,
+                   arg_max(r.postcode, r.submitted_at) AS postcode
             FROM responses r JOIN activities a USING (activity_id)
             WHERE r.ward_code IS NOT NULL AND {where} GROUP BY who),
+        places AS (
+            SELECT area_code, ST_X(pt) AS easting, ST_Y(pt) AS northing
+            FROM (SELECT area_code, ST_PointOnSurface(geom) AS pt FROM small_areas)),
+        located AS (
+            SELECT coalesce(s.easting, pc.easting) AS easting, coalesce(s.northing, pc.northing) AS northing
+            FROM people LEFT JOIN places s USING (area_code) LEFT JOIN postcodes pc USING (postcode)),
         axial AS (
-            SELECT (sqrt(3) / 3 * p.easting - p.northing / 3) / ? AS x, (2.0 / 3 * p.northing) / ? AS z
-            FROM people JOIN postcodes p USING (postcode) WHERE p.easting IS NOT NULL),
+            SELECT (sqrt(3) / 3 * easting - northing / 3) / ? AS x, (2.0 / 3 * northing) / ? AS z
+            FROM located WHERE easting IS NOT NULL),
         rounded AS (
             SELECT x, z, -x - z AS y, round(x) AS rx, round(z) AS rz, round(-x - z) AS ry FROM axial),
         cells AS (
@@ -150,7 +160,7 @@ def respondent_hexes(size_m: float, flt: EngagementFilter = EngagementFilter()) 
         [*params, size_m, size_m])
 
 
-@cached
+@cached(counts=("respondents",))
 def respondent_groups_quarterly(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents per calendar quarter and demographic category (raw counts; 'Not stated' included).
 
@@ -169,7 +179,7 @@ def respondent_groups_quarterly(dimension: str, flt: EngagementFilter = Engageme
         GROUP BY ALL ORDER BY quarter, category""", params)
 
 
-@cached
+@cached(counts=("respondents",))
 def group_channels(dimension: str, flt: EngagementFilter = EngagementFilter()) -> pd.DataFrame:
     """Distinct respondents per demographic category (latest answer) and channel used (raw counts).
 

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from data_access import roles
 from data_access.connection import cached, query
 
 #: Display geometry is rounded to this grid (degrees; about 1 m, well inside the ETL's 20 m simplification):
@@ -87,8 +88,51 @@ def lsoa_deprivation() -> pd.DataFrame:
 
 @cached
 def assets() -> pd.DataFrame:
-    """Community assets (organisations and places, not people) with their ward."""
-    return query("SELECT asset_id, name, category, easting, northing, ward_code FROM assets ORDER BY name")
+    """The community asset register (organisations and places, not people) with each asset's ward.
+
+    asset_id, name, category (standard), category_given, address, postcode, easting, northing (EPSG:27700),
+    ward_code, hours, contact, last_verified, source. `contact` is NULL for the public role: only councillors
+    and officers see how to reach a group.
+    """
+    return query("""SELECT asset_id, name, category, category_given, address, postcode, easting, northing, ward_code,
+                           hours, CASE WHEN ? THEN contact END AS contact, last_verified, source
+                    FROM assets ORDER BY name, asset_id""", [roles.allows(roles.COUNCILLOR)])
+
+
+@cached
+def assets_loaded() -> bool:
+    """True when a register with at least one asset is loaded (else views say no register is loaded, not 0)."""
+    return bool(query("SELECT count(*) AS n FROM assets")["n"].iloc[0] > 0)
+
+
+@cached
+def asset_changes() -> pd.DataFrame:
+    """The register's history: per load (newest first) the assets added, changed (with the columns that changed)
+    and removed against the register published before it. run_id, loaded_at, asset_id, name, change, fields."""
+    return query("""SELECT c.run_id, r.started_at AS loaded_at, c.asset_id, c.name, c.change, c.fields
+                    FROM asset_changes c LEFT JOIN load_runs r USING (run_id)
+                    ORDER BY r.started_at DESC NULLS LAST, c.run_id,
+                             CASE c.change WHEN 'added' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END, c.asset_id""")
+
+
+@cached
+def small_area_population() -> pd.DataFrame:
+    """Usual residents of each OA and LSOA with statistics loaded at that level: level, area_code, persons."""
+    return query("SELECT level, area_code, persons FROM small_area_population ORDER BY level, area_code")
+
+
+@cached
+def small_area_points(level: str | None = None) -> pd.DataFrame:
+    """One point per small area (of `level`, 'oa' or 'lsoa'; every level when None) where its residents are
+    counted: a point inside the area (ST_PointOnSurface; no finer population is loaded to weight it by), in
+    EPSG:27700. level, area_code, ward_code (best fit), easting, northing, persons (NULL when no statistics
+    were loaded at that level)."""
+    return query("""SELECT s.level, s.area_code, s.ward_code, ST_X(s.point) AS easting, ST_Y(s.point) AS northing,
+                           p.persons
+                    FROM (SELECT level, area_code, ward_code, ST_PointOnSurface(geom) AS point FROM small_areas
+                          WHERE ? IS NULL OR level = ?) s
+                    LEFT JOIN small_area_population p USING (level, area_code)
+                    ORDER BY s.level, s.area_code""", [level, level])
 
 
 @cached

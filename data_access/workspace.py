@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -28,7 +29,17 @@ def workspace_path() -> Path:
     return Path(os.environ.get("WARDSCOPE_WORKSPACE", db_path().parent / "workspace.duckdb")).resolve()
 
 
+#: One session at a time opens the workspace file: DuckDB refuses a second open of the same file from another
+#: thread of the process while the first is attaching it ("Unique file handle conflict"; seen by bench/load.py).
+_WORKSPACE_LOCK = threading.Lock()
+
+
 def _workspace(sql: str, params: list) -> pd.DataFrame:
+    with _WORKSPACE_LOCK:
+        return _run_in_workspace(sql, params)
+
+
+def _run_in_workspace(sql: str, params: list) -> pd.DataFrame:
     con = duckdb.connect(str(workspace_path()))
     try:
         con.execute(WORKSPACE_DDL)

@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from demo.assets import build_assets
+from demo.assets import CATEGORY_WORDINGS, REGISTER_DATE, build_assets
 from demo.deprivation import IMD_FILE2_COLUMNS
 from demo.engagement import write_engagement
 from demo.facts import COUNCIL_NAME, LAD_CODE, write_csv
@@ -23,6 +23,8 @@ from demo.postcodes import build_postcodes
 from demo.statistics import ETHNICITY_COLUMNS, build_statistics
 from vocabulary import (
     AGE,
+    ASSET_CATEGORIES,
+    ASSET_CATEGORY_LABELS,
     CENSUS_AGE6,
     CENSUS_DISABILITY,
     CENSUS_ETHNICITY_2011,
@@ -74,8 +76,12 @@ file = "postcodes.csv"
 
 [assets]
 file = "assets.csv"
-source = "Synthetic community asset map"
-date = "2026-10-01"
+source = "Synthetic community asset register"
+date = "{register_date}"
+
+# The register's own category wordings onto the standard set (the standard names and labels need no line).
+[assets.categories]
+{asset_categories}
 
 [engagement]
 activities = "activities.csv"
@@ -205,7 +211,11 @@ def _write_config(out_dir: Path, seed: int) -> Path:
                              ("disability", "disability_lsoa.csv", "Disability (2 categories)",
                               "census2021_disability", "disability"),
                          ])
+    standard = {w.casefold() for w in [*ASSET_CATEGORIES, *ASSET_CATEGORY_LABELS.values()]}
+    asset_categories = "\n".join(f'"{wording}" = "{category}"' for category, wordings in CATEGORY_WORDINGS.items()
+                                  for wording in wordings if wording.casefold() not in standard)
     config = out_dir / "demo.toml"
-    config.write_text(_DEMO_TOML.format(seed=seed, council=COUNCIL_NAME, lad=LAD_CODE,
-                                        census2021=census2021), encoding="utf-8")
+    config.write_text(_DEMO_TOML.format(seed=seed, council=COUNCIL_NAME, lad=LAD_CODE, census2021=census2021,
+                                        register_date=REGISTER_DATE.isoformat(), asset_categories=asset_categories),
+                      encoding="utf-8")
     return config

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from etl.errors import InputError
 from etl.mappings import CATEGORY_MAPS, config_answers
+from vocabulary import ASSET_CATEGORIES
 
 
 @dataclass
@@ -24,6 +25,12 @@ class BoundarySpec:
     lad_column: str | None = None
     source: str = ""
     date: str = ""
+
+
+@dataclass
+class AssetsSpec(BoundarySpec):
+    """[assets]: the register file, and the council's own category wordings → the standard set (categories)."""
+    categories: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,6 +49,7 @@ class StatisticsSpec:
     lookup: Path | None = None
     method: str = "auto"
     national: bool = False  # the file covers all of England: also store England's totals as a reference
+    allow_unmatched: bool = False  # rows whose codes match no loaded area are rejected and counted, not an error
     source: str = ""
     date: str = ""
 
@@ -88,9 +96,13 @@ class Config:
     statistics: list[StatisticsSpec] = field(default_factory=list)
     deprivation: DeprivationSpec | None = None
     postcode_file: Path | None = None
-    assets: BoundarySpec | None = None
+    assets: AssetsSpec | None = None
     engagement: EngagementSpec | None = None
     max_rejected_rows: int = 0
+    overlap_tolerance_m2: float = 1000.0  # [boundaries]: ward overlaps or gaps larger than this stop the load
+    max_drop_share: float = 0.2  # [checks]: a larger fall in responses, wards or residents needs --accept-changes
+    keep_postcodes: bool = False  # [privacy]: keep response postcodes in the published database
+    retention_months: int | None = None  # [privacy]: drop responses older than this many months
 
     @property
     def whole_country(self) -> bool:
@@ -104,7 +116,7 @@ class Config:
 STATISTICS_LEVELS = ("oa", "lsoa", "ward")
 
 _SECTIONS = {"council", "wards", "small_areas", "statistics", "deprivation", "postcodes", "assets",
-             "engagement", "load"}
+             "engagement", "load", "checks", "privacy", "boundaries"}
 
 
 def _take(table: dict, allowed: set[str], where: str, cfg: Path) -> dict:
@@ -140,8 +152,8 @@ def _categories(value: object, where: str, cfg: Path) -> dict[str, str]:
 def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
     where = f"statistics #{i + 1}"
     allowed = {"dimension", "file", "level", "layout", "code_column", "categories", "name_column", "category_column",
-               "value_column", "total_column", "code_vintage", "lookup", "method", "national", "source",
-               "date"}
+               "value_column", "total_column", "code_vintage", "lookup", "method", "national", "allow_unmatched",
+               "source", "date"}
     t = dict(_take(table, allowed, where, cfg))
     for key in ("dimension", "file", "level", "layout", "code_column", "categories"):
         if key not in t:
@@ -154,6 +166,8 @@ def _statistics(table: dict, i: int, cfg: Path) -> StatisticsSpec:
         raise InputError(cfg, f"[{where}] a long table needs category_column and value_column")
     if t.get("method", "auto") not in ("auto", "best_fit", "area_weighted"):
         raise InputError(cfg, f"[{where}] method must be auto, best_fit or area_weighted")
+    if not isinstance(t.get("allow_unmatched", False), bool):
+        raise InputError(cfg, f"[{where}] allow_unmatched must be true or false")
     t["file"] = _path(cfg.parent, t["file"], where, cfg)
     t["categories"] = _categories(t["categories"], where, cfg)
     if "lookup" in t:
@@ -219,6 +233,48 @@ def _engagement(table: dict, cfg: Path) -> EngagementSpec:
     )
 
 
+def _checks_and_privacy(raw: dict, cfg: Path) -> dict:
+    """[checks] max_drop_share (0-1, default 0.2); [privacy] keep_postcodes (default false), retention_months."""
+    checks = _take(raw.get("checks", {}), {"max_drop_share"}, "checks", cfg)
+    share = checks.get("max_drop_share", 0.2)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise InputError(cfg, f"[checks] max_drop_share must be a share between 0 and 1 (0.2 = 20%), not {share!r}")
+    privacy = _take(raw.get("privacy", {}), {"keep_postcodes", "retention_months"}, "privacy", cfg)
+    keep = privacy.get("keep_postcodes", False)
+    if not isinstance(keep, bool):
+        raise InputError(cfg, f"[privacy] keep_postcodes must be true or false, not {keep!r}")
+    months = privacy.get("retention_months")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
+        raise InputError(cfg, f"[privacy] retention_months must be a whole number of months (1 or more), "
+                              f"not {months!r}")
+    return {"max_drop_share": float(share), "keep_postcodes": keep, "retention_months": months}
+
+
+def _overlap_tolerance(raw: dict, cfg: Path) -> float:
+    """[boundaries] overlap_tolerance_m2: the largest overlap of two wards, or gap between wards, accepted (m²)."""
+    value = _take(raw.get("boundaries", {}), {"overlap_tolerance_m2"}, "boundaries", cfg).get(
+        "overlap_tolerance_m2", 1000.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise InputError(cfg, f"[boundaries] overlap_tolerance_m2 must be an area in square metres (0 or more), "
+                              f"not {value!r}")
+    return float(value)
+
+
+def _assets(table: dict, cfg: Path) -> AssetsSpec:
+    """[assets] file, source, date and categories: { "council's wording" = "standard category", … }."""
+    a = _take(table, {"file", "source", "date", "categories"}, "assets", cfg)
+    categories = a.get("categories", {})
+    if not isinstance(categories, dict):
+        raise InputError(cfg, "[assets] categories must be a table of the register's wording = standard category, "
+                              'e.g. categories = { "Faith group" = "faith" }')
+    wrong = {k: v for k, v in categories.items() if v not in ASSET_CATEGORIES}
+    if wrong:
+        raise InputError(cfg, f"[assets] categories maps {', '.join(f'{k!r} to {v!r}' for k, v in wrong.items())}: "
+                              f"each must map to one of {', '.join(ASSET_CATEGORIES)}")
+    return AssetsSpec(file=_path(cfg.parent, a.get("file"), "assets", cfg), source=a.get("source", ""),
+                      date=a.get("date", ""), categories={str(k): v for k, v in categories.items()})
+
+
 def load_config(path: str | Path) -> Config:
     """Parse and check a config file; every problem is an InputError naming the file."""
     cfg = Path(path).resolve()
@@ -258,11 +314,7 @@ def load_config(path: str | Path) -> Config:
         )
     pc = _take(raw.get("postcodes", {}), {"file", "source"}, "postcodes", cfg)
     postcode_file = _path(cfg.parent, pc["file"], "postcodes", cfg) if "file" in pc else None
-    assets = None
-    if "assets" in raw:
-        a = _take(raw["assets"], {"file", "source", "date"}, "assets", cfg)
-        assets = BoundarySpec(file=_path(cfg.parent, a.get("file"), "assets", cfg), source=a.get("source", ""),
-                              date=a.get("date", ""))
+    assets = _assets(raw["assets"], cfg) if "assets" in raw else None
     eng = _engagement(raw["engagement"], cfg) if "engagement" in raw else None
     load = _take(raw.get("load", {}), {"max_rejected_rows"}, "load", cfg)
     return Config(
@@ -278,4 +330,6 @@ def load_config(path: str | Path) -> Config:
         assets=assets,
         engagement=eng,
         max_rejected_rows=int(load.get("max_rejected_rows", 0)),
+        **_checks_and_privacy(raw, cfg),
+        overlap_tolerance_m2=_overlap_tolerance(raw, cfg),
     )

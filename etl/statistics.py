@@ -124,6 +124,33 @@ def _reassign(long: pd.DataFrame, spec: StatisticsSpec, areas: gpd.GeoDataFrame,
     return pd.concat([kept, *rows], ignore_index=True)
 
 
+def _unmatched(outside: pd.DataFrame, spec: StatisticsSpec, report: SourceReport, absent: list[str]) -> None:
+    """Rows whose codes match no area of the loaded boundaries, in a file (not `national`) that leaves some of the
+    borough's areas without rows: most likely the borough's own rows under codes of another vintage. An error,
+    unless the config says allow_unmatched = true: then they are rejected, counted and noted with their persons.
+
+    (In a file that covers every area of the borough, other rows are other districts' and are left out quietly.)
+    """
+    what = "ward" if spec.level == "ward" else spec.level.upper()
+    codes = outside[spec.code_column].astype("string").str.strip().fillna("(blank)")
+    first, line = codes.iloc[0], line_of(outside.index[0])
+    if not spec.allow_unmatched:
+        raise InputError(spec.file, f"codes match no {what} of the loaded boundaries on {len(outside):,} row(s) "
+                                    f"(first: {first}), and {len(absent)} of the borough's {what}s have no rows "
+                                    f"({', '.join(absent[:3])}{' …' if len(absent) > 3 else ''}): are the codes of "
+                                    "another vintage? Correct them, or set allow_unmatched = true in this "
+                                    "[[statistics]] block to load the other rows and count these as rejected",
+                         row=line, column=spec.code_column)
+    parsed = _wide(outside, spec) if spec.layout == "wide" else _long(outside, spec)
+    persons = float(parsed["value"].sum())
+    report.rows_rejected += len(outside)
+    report.rejections += [{"line": line_of(i), "column": spec.code_column,
+                           "problem": f"'{code}' matches no {what} of the loaded boundaries"}
+                          for i, code in list(codes.items())[:1000]]
+    report.notes.append(f"{len(outside):,} row(s) whose codes match no {what} of the loaded boundaries were left out "
+                        f"({persons:,.0f} persons dropped; allow_unmatched = true); first: {first}, line {line}.")
+
+
 def england_totals(frame: pd.DataFrame, spec: StatisticsSpec) -> pd.DataFrame:
     """Persons per category over every English area of a national file (codes starting E), for comparison."""
     english = frame[frame[spec.code_column].str.strip().str.startswith("E")]
@@ -154,6 +181,7 @@ def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame
         names = dict(zip(codes[later], frame.loc[later, spec.name_column], strict=False))
         in_borough = in_borough | later
     england = england_totals(frame, spec) if spec.national else None
+    outside = frame[~in_borough.values]
     frame = frame[in_borough.values]
     if frame.empty:
         raise InputError(spec.file, f"no row has a {spec.level.upper()} code of the borough "
@@ -168,6 +196,8 @@ def read_statistics(spec: StatisticsSpec, areas: gpd.GeoDataFrame
     if names:
         long = _reassign(long, spec, areas, names, report)
     absent = sorted(borough_codes - set(long["area_code"]))
+    if absent and len(outside) and not spec.national:
+        _unmatched(outside, spec, report, absent)
     if absent:
         report.notes.append(f"{len(absent)} {spec.level.upper()}(s) of the borough have no rows in this file: "
                             f"{', '.join(absent[:10])}{' …' if len(absent) > 10 else ''}.")

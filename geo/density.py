@@ -1,7 +1,7 @@
 """Where respondents live, as hexagons: a disclosure-safe density map (never points).
 
 data_access.respondent_hexes counts distinct respondents per hexagon in SQL (each person once,
-at the postcode centroid of their latest response; axial coordinates of a pointy-top hexagon
+at an inside point of the small area (output area) of their latest response; axial coordinates of a pointy-top hexagon
 of circumradius `size` metres on the British National Grid, EPSG:27700). Here the cells are
 built as shapely polygons and every cell with fewer respondents than the disclosure threshold
 is dropped before anything is drawn or tabled: a shown cell always holds at least

@@ -9,6 +9,11 @@ Rules (after the ONS/GSS guidance on small counts and table-level protection):
    subtraction, so the smallest other value in that equation is hidden too, repeating
    until every equation hides none or at least two values.
 3. No percentage or rate on a base below `min_base` (default 25) or on a hidden count.
+4. Differencing defence: every count that is shown is rounded to a multiple of `rounding` (the app's
+   policy: the threshold, 10) by keyed random rounding (vocabulary.cell_key, after the ONS cell key
+   method): the same count always rounds the same way, and the difference of any two shown counts —
+   two filter settings one slice apart — is a multiple of 10, never a count from 1 to 9.
+   docs/methods.md gives the effect on accuracy (each count within 9 of the truth, unbiased).
 Rates derived from a hidden count are hidden with it, since count = rate × population.
 Every hidden count reads "hidden" (`DisclosurePolicy.label`), whichever rule hid it: a cell hidden by
 rule 2 may hold 10 or more, so "<10" would misstate it, and one label for both rules does not tell a
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vocabulary import cell_key
+
 TOTAL = "Total"
 
 
@@ -33,6 +40,8 @@ class DisclosurePolicy:
 
     threshold: int = 10
     min_base: int = 25
+    #: Shown counts are multiples of this (1 = as counted). The app's policy (from_env) rounds to the threshold.
+    rounding: int = 1
 
     @property
     def label(self) -> str:
@@ -51,7 +60,11 @@ class DisclosurePolicy:
         min_base = int(os.environ.get("WARDSCOPE_MIN_BASE", cls.min_base))
         if threshold < 1 or min_base < threshold:
             raise ValueError("WARDSCOPE_MIN_COUNT must be ≥ 1 and WARDSCOPE_MIN_BASE ≥ WARDSCOPE_MIN_COUNT")
-        return cls(threshold, min_base)
+        return cls(threshold, min_base, rounding=threshold)
+
+    def publish(self, values):
+        """Counts as shown: rounded to a multiple of `rounding` by the keyed rounding (NaN stays NaN)."""
+        return cell_key.round_counts(values, self.rounding)
 
 
 DEFAULT_POLICY = DisclosurePolicy()
@@ -131,7 +144,10 @@ def protect_table(counts: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLIC
     rows = list(original_rows) + ([TOTAL] if column_totals else [])
     cols = list(original_cols) + ([TOTAL] if row_totals else [])
     hidden_frame = hidden_frame.loc[rows, cols]
-    return ProtectedTable(table.loc[rows, cols].mask(hidden_frame), hidden_frame, policy)
+    shown = table.loc[rows, cols].mask(hidden_frame)
+    if policy.rounding > 1:
+        shown = pd.DataFrame(policy.publish(shown.to_numpy(dtype=float)), index=shown.index, columns=shown.columns)
+    return ProtectedTable(shown, hidden_frame, policy)
 
 
 def _label_key(labels: pd.Index) -> pd.Index:
@@ -189,7 +205,9 @@ def format_count(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str
 
 def protect_single(value: float, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
     """One stand-alone count (e.g. responses not placed in a ward) as text, "hidden" when 1–9."""
-    return policy.label if 0 < float(value) < policy.threshold else format_count(float(value), policy)
+    if 0 < float(value) < policy.threshold:
+        return policy.label
+    return format_count(float(policy.publish([float(value)])[0]), policy)
 
 
 def protect_note(note: str, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:

@@ -118,7 +118,8 @@ def headline_table(values: pd.DataFrame, code: str, sources: pd.DataFrame | None
             "Borough": ind.format(values.at[indicators.BOROUGH, ind.key]),
             "England": ind.format(values.at[indicators.ENGLAND, ind.key], missing="n/a") if has_england else "n/a",
             "Compared with the borough": marks.at[code, ind.key] if isinstance(marks.at[code, ind.key], str) else "",
-            "Rank among wards (1 = highest)": "" if rank != rank else f"{rank:.0f} of {len(wards_only)}",
+            "Rank among wards (1 = highest)": "" if rank != rank else f"{rank:.0f} of {len(wards_only)}" + (
+                f" ({len(wards_only)} = most deprived)" if ind.key == "imd_mean_rank" else ""),
             "Source": source, "Date": date,
         })
     return pd.DataFrame(rows)

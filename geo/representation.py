@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, protect_counts, protect_long, protect_table
 from geo.eligibility import band_sort_key
+from geo.group_tests import group_statistics
 from geo.proportions import holm, holm_by_family, wilson_interval  # noqa: F401 (holm: part of this API)
 from vocabulary import NOT_STATED, OTHER_ANSWER, UNITEMISED
 
@@ -45,101 +45,6 @@ TEST_COLUMNS = ["index_low", "index_high", "index_min", "index_max", "p_value", 
                 "under_represented", "over_represented", "test_basis", "status"]
 MATRIX_COLUMNS = ["ward_code", "group", "respondents", "index", "index_low", "index_high", "p_value", "p_adjusted",
                   "under_represented", "test_basis", "flag", "over_represented", "index_min", "index_max", "status"]
-
-
-# --- the statistics -------------------------------------------------------------------------
-
-def _candidates(counts: np.ndarray, all_respondents: np.ndarray, excluded: np.ndarray, n_groups: int) -> dict:
-    """What the published rows allow for each group: its candidate counts and bases (see `_group_statistics`)."""
-    n_tables = all_respondents.size
-    table = np.repeat(np.arange(n_tables), n_groups)
-    grid = counts.reshape(n_tables, n_groups)
-    excl_hidden = np.isnan(excluded).any(axis=1)
-    known_base = all_respondents - np.nansum(excluded, axis=1)  # all − the excluded cells shown
-    hidden_sum = known_base - np.nansum(grid, axis=1)  # the hidden cells (groups and excluded) add up to this
-    hidden_groups = np.isnan(grid).sum(axis=1)
-    shown = ~np.isnan(counts)
-    with np.errstate(invalid="ignore"):
-        candidates = np.where(shown, 1, np.maximum(np.ceil(hidden_sum[table] + 1), 0))
-        smallest_base = np.where(excl_hidden, known_base - hidden_sum, known_base)[table]
-    return {"table": table, "shown": shown, "candidates": candidates, "smallest_base": smallest_base,
-            "excl_hidden": excl_hidden, "known_base": known_base, "hidden_sum": hidden_sum,
-            "hidden_groups": hidden_groups}
-
-
-def _group_statistics(counts: np.ndarray, pi: np.ndarray, all_respondents: np.ndarray, excluded: np.ndarray,
-                      n_groups: int, testable: np.ndarray, policy: DisclosurePolicy, alpha: float
-                      ) -> dict[str, np.ndarray]:
-    """Interval, two-sided test, Holm adjustment and flag of every group of every table, from the published rows only.
-
-    counts, pi, testable: tables × groups flattened table by table (n_groups each): the groups' protected
-    counts (NaN = hidden), eligible-resident shares (0–1) and whether a group may be tested at all;
-    all_respondents: one per table, protected; excluded: tables × the cells outside the base of the shares
-    (another answer, Not stated), protected. A row's equation is groups + excluded = all respondents, so its
-    hidden cells add up to S = all − the shown cells. A group is tested when all respondents are shown,
-    0 < pi < 1 and the smallest base the row allows is at least min_base. Its candidate counts x are the
-    shown count, or 0…S for a hidden one. With every excluded cell shown the base n is all − excluded; with
-    one hidden it lies between n_lo = all − shown excluded − S + (x if hidden) (no other hidden group) and
-    n_hi = all − shown excluded (when another hidden group could hold the rest).
-
-    Two-sided test: the doubled smaller tail of the exact binomial (p = min(1, 2·min(P(X ≤ x), P(X ≥ x))), the
-    "twice the one-sided p" rule; Agresti 2013, Categorical Data Analysis, 3rd ed.). On bounds each tail takes its
-    least favourable candidate: P(X ≤ x) is largest at n_lo, P(X ≥ x) at n_hi, so the p-value holds whatever the
-    hidden values are. Holm runs per table on the two-sided p. A group is flagged 'under' when it is rejected, its
-    lower tail is the smaller, and the largest Wilson upper limit over the candidates ÷ pi is below 1; 'over' when
-    rejected, the upper tail smaller and the smallest Wilson lower limit ÷ pi above 1. index_min/index_max: the
-    range of the index over the candidates (the banded index of a hidden cell, a function of the published row
-    only). Returns arrays basis ('count' | 'bounds' | ''), index_low, index_high (count
-    basis), index_min, index_max, p_value, p_adjusted, flag ('under' | 'over' | '').
-    """
-    k = counts.size
-    res = {"basis": np.full(k, "", dtype=object), "index_low": np.full(k, np.nan), "index_high": np.full(k, np.nan),
-           "index_min": np.full(k, np.nan), "index_max": np.full(k, np.nan), "p_value": np.full(k, np.nan),
-           "p_adjusted": np.full(k, np.nan), "flag": np.full(k, "", dtype=object)}
-    if k == 0:
-        return res
-    c = _candidates(counts, all_respondents, excluded, n_groups)
-    table, shown = c["table"], c["shown"]
-    with np.errstate(invalid="ignore"):
-        tested = (~np.isnan(all_respondents[table]) & (pi > 0) & (pi < 1) & (c["candidates"] > 0)
-                  & (c["smallest_base"] >= policy.min_base) & testable)
-    rows = np.flatnonzero(tested)
-    if rows.size == 0:
-        return res
-
-    # Every candidate count of every tested group, group by group.
-    sizes = c["candidates"][rows].astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    owner = np.repeat(np.arange(rows.size), sizes)
-    step = (np.arange(sizes.sum()) - starts[owner]).astype(float)
-    r, t = rows[owner], table[rows][owner]
-    x = np.where(shown[r], counts[r], step)
-    base, hidden = c["known_base"][t], c["excl_hidden"][t]
-    n_lo = np.where(hidden, base - c["hidden_sum"][t] + np.where(shown[r], 0.0, x), base)
-    others_hidden = (c["hidden_groups"][t] - (~shown[r])) > 0
-    n_hi = np.where(hidden & ~others_hidden, n_lo, base)
-    p_low = np.minimum(1.0, 2 * stats.binom.cdf(x, n_lo, pi[r]))
-    p_high = np.minimum(1.0, 2 * stats.binom.sf(x - 1, n_hi, pi[r]))
-    lo_at_hi, _ = wilson_interval(x, n_hi, alpha)
-    _, hi_at_lo = wilson_interval(x, n_lo, alpha)
-    p_under, p_over = np.maximum.reduceat(p_low, starts), np.maximum.reduceat(p_high, starts)
-    upper = np.maximum.reduceat(hi_at_lo, starts) / pi[rows]
-    lower = np.minimum.reduceat(lo_at_hi, starts) / pi[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        res["index_min"][rows] = np.minimum.reduceat(x / n_hi, starts) / pi[rows]
-        res["index_max"][rows] = np.maximum.reduceat(x / n_lo, starts) / pi[rows]
-    p_value = np.minimum(p_under, p_over)
-    count_basis = shown[rows] & ~c["excl_hidden"][table[rows]]
-    res["p_value"][rows] = p_value
-    res["basis"][rows] = np.where(count_basis, "count", "bounds")
-    res["index_low"][rows] = np.where(count_basis, lower, np.nan)
-    res["index_high"][rows] = np.where(count_basis, upper, np.nan)
-    reject, adjusted = holm_by_family(p_value, table[rows], alpha)
-    res["p_adjusted"][rows] = adjusted
-    under = reject & (p_under <= p_over) & (upper < 1)
-    over = reject & (p_over < p_under) & (lower > 1)
-    res["flag"][rows] = np.where(under, "under", np.where(over, "over", ""))
-    return res
 
 
 # --- the tables: shares, index and test per group, then the summary rows --------------------
@@ -189,7 +94,7 @@ def _tested_groups(rows: np.ndarray, keys: list, n_excluded: int, residents: np.
         resident_share = np.where(total != 0, res / total * 100, np.nan)
         index = np.where(resident_share > 0, respondent_share / resident_share, np.nan)
     testable = np.asarray(answered, dtype=bool)[key]
-    stat = _group_statistics(counts, resident_share / 100, all_respondents, excluded, n_groups, testable,
+    stat = group_statistics(counts, resident_share / 100, all_respondents, excluded, n_groups, testable,
                              policy, alpha)
     visible = (stat["basis"] == "count") & ~np.isnan(index)
     out = pd.DataFrame({

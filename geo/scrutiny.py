@@ -19,6 +19,8 @@ Outreach score (documented, 0–1, higher = more in need of outreach), per ward:
                 ward (distance on EPSG:27700 from the ward boundary), falling linearly to 0 at 5 km.
 Ranks, not raw values, so the three parts share a scale; the weights favour reach, then need,
 then the practical chance of outreach. The nearest asset is named.
+With no asset register loaded (no asset with a grid reference) host_nearby is unknown, not 0: it is left out
+(NaN) and the score is the other two parts reweighted to sum to 1: (0.5 × low_reach + 0.3 × deprivation) ÷ 0.8.
 """
 
 from __future__ import annotations
@@ -175,7 +177,7 @@ def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards
         need = pd.Series(0.5, index=codes)
     else:
         need = (1 - dep[rank_col].reindex(codes).rank(pct=True)).fillna(0.5)
-    near = pd.Series(0.0, index=codes)
+    near = pd.Series(np.nan, index=codes)  # no register: host_nearby is left out, not 0 (module docstring)
     nearest, dist = pd.Series("", index=codes), pd.Series(np.nan, index=codes)
     pts = assets.dropna(subset=["easting", "northing"])
     if len(pts):
@@ -187,6 +189,8 @@ def outreach_targets(reach_rates: pd.DataFrame, deprivation: pd.DataFrame, wards
             nearest[code] = f"{pts['name'].iloc[i]} ({pts['category'].iloc[i]})"
         near = ((FAR_M - dist.clip(NEAR_M, FAR_M)) / (FAR_M - NEAR_M)).fillna(0.0)
     score = WEIGHTS["low_reach"] * low + WEIGHTS["deprivation"] * need + WEIGHTS["host_nearby"] * near
+    if not len(pts):
+        score = (WEIGHTS["low_reach"] * low + WEIGHTS["deprivation"] * need) / (1 - WEIGHTS["host_nearby"])
     out = pd.DataFrame({"ward_code": codes, "ward_name": [names.get(c, c) for c in codes],
                         "low_reach": low.to_numpy(), "deprivation": need.to_numpy(), "host_nearby": near.to_numpy(),
                         "score": score.to_numpy(), "nearest_asset": nearest.to_numpy(),

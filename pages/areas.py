@@ -12,12 +12,12 @@ import data_access as da
 import services as sv
 import ui
 from geo import areas, areas_compare, budgets, indicators
-from geo import participation as gp
 from geo import proposals as gprop
 from geo.areas_lookup import areas_geojson, lookup_from_csv
 from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
 from render.csv_export import lookup_to_csv, safe_csv
+from services import assets as asset_register
 from services import said
 from services.area_builder import SCHEME_KIND, AreaBuilder
 
@@ -64,7 +64,11 @@ if suggested > gprop.STANDARD_RANGES[0]:
 builder.start(n_areas, start)
 asked = st.query_params.get("scheme")
 if not builder.follow(asked, saved_scheme):
-    st.warning(f"There is no saved scheme called '{ui.plain(asked)}'.", icon=":material/warning:")
+    st.session_state["areas_missing_scheme"] = asked  # said on every run while the link asks for it, not once
+if asked and st.session_state.get("areas_missing_scheme") == asked and saved_scheme(asked) is None:
+    st.warning(f"There is no saved scheme called '{ui.plain(asked)}': the starting grouping into {n_areas} areas is "
+               "shown instead. Open another under Saved schemes, or save this one under that name.",
+               icon=":material/warning:")
 if builder.current_name:
     st.caption(f"Working on the saved scheme **{ui.plain(builder.current_name)}** (changes are not saved until you "
                "save).")
@@ -96,20 +100,18 @@ with right:
         paint = st.text_input("Name of the new area", value=f"Area {len(area_names) + 1}", key="areas_new_name")
     frame = wards.assign(area=wards["ward_code"].map(assignment).fillna(areas.NO_AREA).replace("", areas.NO_AREA))
     state = st_folium(maps.category_map(frame, "area", "Area", {"ward_name": "Ward", "area": "Area"}), height=480,
-                      width="100%", returned_objects=maps.CLICK_OBJECTS, key="areas_map")
+                      width="100%", returned_objects=maps.CLICK_OBJECTS, key=builder.map_key)
     if builder.click(maps.clicked_ward(state), maps.click_id(state), paint):
         st.rerun()
 if st.button("Undo the last change", icon=":material/undo:", disabled=not builder.can_undo, key="areas_undo"):
     builder.undo()
     st.rerun()
 
-summary = areas.area_summary(assignment, wards_bng, residents,
-                             gp.protected_ward_counts(wards["ward_code"], da.ward_engagement(flt), "responses", policy),
-                             policy=policy, links=links)
-check = areas.check_scheme(assignment, wards_bng, residents, tolerance, links=links)
-mix = areas_compare.area_mix(assignment, values, residents, da.assets())
+summary = sv.scheme_summary(assignment, flt, policy)  # cached per scheme (services.areas)
+check = sv.scheme_check(assignment, tolerance)
+mix = sv.scheme_mix(assignment, flt, policy)
 
-st.subheader("The areas")
+st.header("The areas")
 ui.table(tables.area_table(summary, policy))
 for problem in areas.scheme_problems(check, names, tolerance):
     st.warning(problem, icon=":material/warning:")
@@ -124,12 +126,12 @@ ui.table(pd.DataFrame({
     "Within ±" + f"{tolerance:g}%": detail["within_tolerance"].map({True: "yes", False: "no"}),
     "Wards cut off from the rest": detail["breaking"].map(lambda b: ", ".join(names.get(c, c) for c in b)),
     "Compactness (Polsby–Popper, 0–1)": detail["compactness"].round(2),
-    "Average deprivation rank": detail["imd_mean_rank"].round(0),
+    "Average deprivation rank (1 = most deprived)": detail["imd_mean_rank"].round(0),
     "Neighbourhoods in England's most deprived 20% (%)": detail["pct_lsoas_most_deprived"].round(0),
     "Children (%)": detail["pct_under_16"].round(1),
     "Older people (%)": detail["pct_65_plus"].round(1),
     "Ethnic groups other than White British (%)": detail["pct_minority_ethnic"].round(1),
-    "Community assets": detail["assets"],
+    "Community assets": detail["assets"] if asset_register.loaded() else "no register loaded",
 }))
 st.caption("Contiguous: every ward of the area can be reached from every other without leaving the area; wards that "
            "meet only at a corner count as neighbours (queen contiguity, measured on full-resolution boundaries in "
@@ -144,7 +146,7 @@ down = st.columns(3)
 down[0].download_button("Download the ward → area lookup (CSV)", lookup_to_csv(assignment, wards).encode("utf-8"),
                         file_name="wardscope-areas.csv", mime="text/csv", icon=":material/download:")
 down[1].download_button("Download the area boundaries (GeoJSON)",
-                        areas_geojson(assignment, wards_bng, residents).encode("utf-8"),
+                        lambda: areas_geojson(assignment, wards_bng, residents).encode("utf-8"),
                         file_name="wardscope-areas.geojson", mime="application/geo+json", icon=":material/download:")
 with down[2].popover("Import a lookup (CSV)", icon=":material/upload:"):
     upload = st.file_uploader("Ward → area lookup: columns ward_code and area", type=["csv"], key="areas_upload")
@@ -241,8 +243,7 @@ with compare_tab:
         return pd.Series(payload_of(label)["assignment"]).reindex(codes)
 
     a, b = scheme_of(first), scheme_of(second)
-    ui.table(areas_compare.compare_figures(areas.check_scheme(a, wards_bng, residents, tolerance, links=links),
-                                   areas.check_scheme(b, wards_bng, residents, tolerance, links=links)))
+    ui.table(areas_compare.compare_figures(sv.scheme_check(a, tolerance), sv.scheme_check(b, tolerance)))
     moved = areas_compare.moved_wards(a, b, names)
     st.markdown(f"**{len(moved)} ward(s) in a different area**" + (":" if len(moved) else "."))
     if len(moved):
@@ -282,11 +283,14 @@ with budget_tab:
         "Area": pilot["area"], "Residents": pilot["residents"].map(lambda v: f"{v:,.0f}"),
         "Responses per 1,000 residents": pilot["responses_per_1000"].map(
             lambda v: "hidden or n/a" if pd.isna(v) else f"{v:,.1f}"),
-        "Average deprivation rank": pilot["imd_mean_rank"].round(0),
-        "Community assets per 1,000 residents": pilot["assets_per_1000"].round(2)}))
+        "Average deprivation rank (1 = most deprived)": pilot["imd_mean_rank"].round(0),
+        "Community assets per 1,000 residents": pilot["assets_per_1000"].round(2) if asset_register.loaded()
+        else "no register loaded"}))
     st.caption("A pilot learns most where reach is low but there are community assets to work through; "
-               "a higher need makes the case for investment.")
-st.subheader("Area profile")
+               "a higher need makes the case for investment."
+               + ("" if asset_register.loaded() else " No community asset register is loaded, so assets are left "
+                  "out of this table (not counted as none)."))
+st.header("Area profile")
 st.caption("Each area gets the ward profile, with its wards added together (rates hidden when any of the area's "
            "wards has a hidden count). The full ward profile page has the same sections for each ward.")
 named = {k: v for k, v in assignment.items() if v and v != areas.NO_AREA}

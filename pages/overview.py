@@ -11,21 +11,26 @@ from geo import participation as gp
 from geo.disclosure import DisclosurePolicy, format_count
 from render import maps
 
-ui.header("Overview", "Every ward of the borough at a glance")
+ui.header("Overview", "Every ward of the borough at a glance", about=ui.ABOUT)
 policy = DisclosurePolicy.from_env()
 flt = ui.engagement_filter()
-wards = da.wards()
-engagement = da.ward_engagement(flt)
-values = sv.indicator_values(flt, policy)
-responses = gp.protected_ward_counts(wards["ward_code"], engagement, "responses", policy)
-people = gp.protected_ward_counts(wards["ward_code"], engagement, "respondents", policy)
+# The first visit works out every ward's figures (a few seconds on a cold server): say so rather than stay blank.
+with st.spinner("Loading the wards and their figures…", show_time=True):
+    wards = da.wards()
+    engagement = da.ward_engagement(flt)
+    values = sv.indicator_values(flt, policy)
+    responses = gp.protected_ward_counts(wards["ward_code"], engagement, "responses", policy)
+    people = gp.protected_ward_counts(wards["ward_code"], engagement, "respondents", policy)
 
 cols = st.columns(5)
 cols[0].metric("Wards", f"{len(wards)}")
-cols[1].metric("Residents", f"{values.at[indicators.BOROUGH, 'residents']:,.0f}")
-cols[2].metric("Responses from the wards", format_count(responses["Total"], policy))
-cols[3].metric("People taking part (per ward, summed)", format_count(people["Total"], policy))
-cols[4].metric("Activities", f"{len(da.activities())}")
+cols[1].metric("Residents", f"{values.at[indicators.BOROUGH, 'residents']:,.0f}",
+               help="Usual residents of the borough's wards (census).")
+cols[2].metric("Responses", format_count(responses["Total"], policy),
+               help="Responses from residents of the borough's wards (not those from outside it).")
+cols[3].metric("People taking part", format_count(people["Total"], policy),
+               help="Per ward, summed: each person counted once in each ward they answered from.")
+cols[4].metric("Activities", f"{len(da.activities())}", help="Consultations, surveys, events and other activities.")
 st.caption(ui.filter_summary(flt))
 
 available = [i for i in indicators.INDICATORS if values[i.key].notna().any()]

@@ -19,7 +19,9 @@ from geo import scrutiny as sc
 from geo.disclosure import DisclosurePolicy, protect_single
 from render import charts, maps, tables
 from render import scrutiny_report as sr
+from services import assets as asset_service
 from services import scrutiny_report as scrutiny
+from ui.outreach import partners_section
 from vocabulary import DIMENSION_LABELS, RESPONSE_COLUMNS
 
 # mapclassify's Fisher–Jenks says on every call that numba would make it faster; on a borough it takes ~1 ms.
@@ -76,7 +78,12 @@ def taking_part_by_ward() -> None:
                                    missing_label="count hidden, or no data")
             st_folium(fmap, height=520, width="100%", returned_objects=[], key="participation_map")
         with right:
-            ui.table(table, height=520)
+            # the question is which wards take part least: lowest rate first (as mapped), hidden rates and the
+            # borough's row last
+            order = rates.assign(_all=rates["ward_code"] == gp.TOTAL).sort_values(
+                ["_all", column], na_position="last", kind="stable").index
+            ui.table(table.loc[order], height=520)
+            st.caption("Wards with the lowest rate on the map first; hidden rates, then all wards, last.")
         st.caption(f"{chosen.label}: {chosen.formula}. Smoothed: global Empirical Bayes rate (Marshall 1991, esda), "
                    "which pulls a small ward's rate towards the borough's in proportion to how uncertain it is; "
                    f"the raw rate is beside it. Classes: {classes} (mapclassify). Grey wards: count hidden "
@@ -104,10 +111,10 @@ def taking_part_by_ward() -> None:
         else:
             st.info(f"No hexagon {'near this district ' if district else ''}has {policy.threshold} or more people "
                     "taking part with these filters.")
-        st.caption(f"Each person once, at the postcode of their latest response, counted in hexagons of {size_label} "
-                   f"(British National Grid). Hexagons with fewer than {policy.threshold} people are not drawn; they "
-                   f"hold {protect_single(dropped, policy)} people in all. Postcode centroids only: no response is "
-                   "ever placed on the map as a point."
+        st.caption(f"Each person once, in the small area (output area) of their latest response, counted in "
+                   f"hexagons of {size_label} (British National Grid). Hexagons with fewer than {policy.threshold} "
+                   f"people are not drawn; they hold {protect_single(dropped, policy)} people in all. Small areas "
+                   "only (residents' postcodes are not kept): no response is ever placed on the map as a point."
                    + (" The map and the table show the hexagons whose centre lies within the district's extent." if
                       district else ""))
     ui.sources("age", "engagement")
@@ -245,6 +252,9 @@ def themed_groups() -> None:
             st.session_state["themed_groups_saved"] = da.saved_items(sc.KIND)
         saved = st.session_state["themed_groups_saved"]
         stored = {row.name: json.loads(row.payload) for row in saved.itertuples()}
+        if (just_saved := st.session_state.pop("themed_just_saved", None)) in stored:
+            st.session_state["themed_saved"] = just_saved  # the selector shows the group just saved
+            st.success(f"Saved the themed group '{ui.plain(just_saved)}'.", icon=":material/check_circle:")
         choice = st.selectbox("Saved themed group", ["(define a new group)", *stored], key="themed_saved")
         preset = stored.get(choice, {})
         dims = available
@@ -275,6 +285,7 @@ def themed_groups() -> None:
                     da.save_item(sc.KIND, new_name, sc.group_definition(new_name.strip(), theme_dim, theme_cats),
                                  replace=bool(preset))
                     st.session_state.pop("themed_groups_saved", None)
+                    st.session_state["themed_just_saved"] = new_name.strip()
                     st.rerun()
                 except ValueError as error:
                     st.error(str(error))
@@ -324,16 +335,25 @@ def scrutiny_report() -> None:
 
 
 def outreach_targets() -> None:
-    """Wards ranked for outreach by low reach, deprivation and a nearby community asset."""
+    """Wards ranked for outreach by low reach, deprivation and a nearby community asset, and the partners near one."""
     targets = sv.outreach_targets(flt, policy)
+    no_register = not asset_service.loaded()
     ui.table(pd.DataFrame({
         "Ward": targets["ward_name"], "Score": targets["score"].round(2), "Low reach": targets["low_reach"].round(2),
-        "Deprivation": targets["deprivation"].round(2), "Host nearby": targets["host_nearby"].round(2),
-        "Nearest community asset": targets["nearest_asset"],
+        "Deprivation": targets["deprivation"].round(2),
+        "Host nearby": targets["host_nearby"].map(lambda v: asset_service.LEFT_OUT if v != v else f"{v:.2f}"),
+        "Nearest community asset": targets["nearest_asset"] if not no_register else "no register loaded",
         "Distance (m)": targets["asset_distance_m"].map(lambda v: "" if v != v else f"{v:,.0f}")}).head(10))
+    if no_register:
+        st.info("No community asset register is loaded, so the score leaves out the 'host nearby' part: score = "
+                "(0.5 × low reach + 0.3 × deprivation) ÷ 0.8.", icon=":material/info:")
     st.caption("Score = 0.5 × low reach (1 − percentile of the smoothed rate of people taking part) + 0.3 × "
                "deprivation (percentile of IMD 2019 mean rank, most deprived = 1) + 0.2 × a possible host nearby (a "
                "community asset within 1 km of the ward = 1, falling to 0 at 5 km). Top ten wards.")
+    st.markdown("**Outreach partners**")
+    ward = st.selectbox("Ward", list(targets["ward_code"]), format_func=names.get, key="outreach_partner_ward",
+                        help="Wards in the order of the outreach score: the first needs outreach most.")
+    partners_section(ward, names[ward], key="participation")
 
 
 # Only the open tab runs (tabs with on_change="rerun"), so a run costs one section, not the whole page.

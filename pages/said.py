@@ -97,7 +97,7 @@ def _answers_by_ward(rows: pd.DataFrame, options: list) -> None:
     ward_rows = rows[rows["level"] == "ward"]
     if ward_rows.empty:
         return
-    st.subheader("By ward")
+    st.header("By ward")
     option = st.selectbox("Answer shown on the map", list(dict.fromkeys(ward_rows["option"])), key="said_option")
     shown = ward_rows[ward_rows["option"] == option]
     frame = ui.map_wards(wards, "said_district").merge(
@@ -135,7 +135,7 @@ def _answers_by_group(rows: pd.DataFrame) -> None:
     group_rows = rows[rows["level"] == "group"]
     if group_rows.empty:
         return
-    st.subheader("By group")
+    st.header("By group")
     dims = list(dict.fromkeys(group_rows["dimension"]))
     dim = st.selectbox("Group by", dims, format_func=lambda d: DIMENSION_LABELS.get(d, d), key="said_dimension")
     ui.table(tables.answer_table(group_rows[group_rows["dimension"] == dim], names, policy))
@@ -143,6 +143,8 @@ def _answers_by_group(rows: pd.DataFrame) -> None:
 
 def pb_tab() -> None:
     """A PB vote: tallies, the funded sets under the greedy rule and the Method of Equal Shares, who benefits."""
+    if not ui.allowed(da.roles.COUNCILLOR, "The participatory budgeting ballots"):
+        return
     pb_acts = said.pb_activities()
     if pb_acts.empty:
         st.info("No participatory budgeting vote with projects is loaded.")
@@ -162,12 +164,12 @@ def pb_tab() -> None:
     with table:
         ui.table(said_tables.pb_projects_table(outcome["results"], names, policy))
     ui.table(said_tables.pb_summary_table(outcome["summary"]))
-    st.subheader("Voters' satisfaction")
+    st.header("Voters' satisfaction")
     ui.table(said_tables.pb_breakdown_table(outcome["satisfaction"].by_ward, "Ward", names, policy))
     ui.table(said_tables.pb_breakdown_table(outcome["satisfaction"].by_decile, "Deprivation decile", None, policy))
     st.caption("Satisfaction: the share of a voter's approved projects that are funded, averaged over voters. "
                "Deprivation decile of the voter's ward (IMD 2019 mean rank; 1 = most deprived).")
-    st.subheader("Who benefits")
+    st.header("Who benefits")
     ui.table(said_tables.pb_breakdown_table(outcome["benefits"].by_ward, "Ward", names, policy))
     st.caption("Where the funded projects are (money by ward) against where the voters live (share of voters).")
     try:
@@ -197,6 +199,8 @@ def petitions_tab() -> None:
 
 def comments_tab() -> None:
     """Comments pinned on maps: hexagon cells of at least the threshold, themes and public quotes."""
+    if not ui.allowed(da.roles.COUNCILLOR, "Comments as residents wrote them"):
+        return
     qid = _choose_question(("map_comment",), "said_comments")
     if qid is None:
         return
@@ -216,7 +220,7 @@ def comments_tab() -> None:
                f"placed on a map): {format_count(cells.dropped, policy)} comment(s) in such cells; "
                f"{format_count(cells.unplaced, policy)} without a place.")
     found = said.comment_themes(qid, flt, policy)
-    st.subheader("Themes")
+    st.header("Themes")
     ui.table(said_tables.themes_table(found["themes"], policy))
     by_ward, by_age = st.columns(2)
     with by_ward:
@@ -225,7 +229,7 @@ def comments_tab() -> None:
         ui.table(said_tables.counts_table(found["by_age"], "Age group", None, policy))
     st.caption("Themes of the text: TF-IDF and non-negative matrix factorisation (Lee & Seung 1999, scikit-learn); "
                f"a theme is shown only where at least {policy.threshold} comments share it.")
-    st.subheader("In residents' words")
+    st.header("In residents' words")
     quotes = found["quotes"]
     ui.table(quotes.rename(columns={"label": "Theme", "quote": "Comment"})[["Theme", "Comment"]]
              if len(quotes) else pd.DataFrame({"Comment": []}))
@@ -236,11 +240,11 @@ def comments_tab() -> None:
 def habits_tab() -> None:
     """The most active 10%, new and returning people, response yield and consultation fatigue."""
     found = said.habits(flt, policy)
-    st.subheader("The most active 10%")
+    st.header("The most active 10%")
     ui.table(tables.habits_table(found["most_active"], names, policy))
-    st.subheader("New and returning people, by quarter")
+    st.header("New and returning people, by quarter")
     ui.table(tables.habits_table(found["new_returning"], names, policy))
-    st.subheader("Response yield and consultation fatigue")
+    st.header("Response yield and consultation fatigue")
     yields, fatigue = found["yield"]
     ui.table(tables.habits_table(yields, names, policy))
     ui.table(tables.habits_table(fatigue, names, policy))

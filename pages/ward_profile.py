@@ -12,6 +12,7 @@ from geo.disclosure import DisclosurePolicy
 from render import maps, report, tables, ward_map
 from services import said
 from services.exports import profiles_archive
+from ui.outreach import partners_section
 from vocabulary import AGE, DIMENSION_LABELS
 
 ui.header("Ward profile", "One ward against the borough and England")
@@ -32,7 +33,9 @@ left, right = st.columns([2, 3])
 with left:
     st_folium(maps.outline_map(sv.ward_surroundings(code), focus=code), height=320, width="100%",
               returned_objects=[], key="ward_map")
-    st.caption(f"{prof.name} (filled) and its neighbours.")
+    # the map's text alternative: the neighbours it shows, by name (issue 14)
+    around = sorted(n for n in sv.ward_surroundings(code)["ward_name"] if n != prof.name)
+    st.caption(f"{prof.name} (filled) and its neighbours" + (f": {ui.plain(', '.join(around))}." if around else "."))
 with right:
     st.markdown("**In short:** " + " ".join([*prof.summary, we.trend_sentence(part["trend"], policy=policy)]))
 meta = da.meta()
@@ -59,7 +62,7 @@ downloads[3].download_button("Every ward's profile, all engagement (zip, about 1
                              mime="application/zip", icon=":material/folder_zip:")
 ui.profile_sections(prof, flt, key="ward")
 
-st.subheader("Similar wards")
+st.header("Similar wards")
 st.caption("The five wards most like this one on age, ethnic mix and deprivation (standardised indicators, "
            "straight-line distance; 0 = identical). Open one to compare.")
 ui.table(prof.similar.drop(columns=["ward_code"]).round({"distance": 2}))
@@ -69,7 +72,7 @@ for slot, row in zip(buttons, prof.similar.itertuples(), strict=False):
         st.query_params["ward"] = row.ward_code
         st.rerun()
 
-st.subheader("Compare with another ward")
+st.header("Compare with another ward")
 others = [c for c in codes if c != code]
 default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
 other = st.selectbox("Compare with", others, index=default, format_func=names.get)
@@ -100,6 +103,10 @@ st.caption("Representation index = share of respondents who stated a group ÷ sh
            "who did not state a group, or gave an answer with no census group, are their own rows and left out of "
            "the shares; a group nobody in it could take part in is not tested. Age groups: the bands respondents "
            "used, the census rebuilt for them by a uniform split by single year of age (65+ up to 90).")
+st.caption("**Why a share or index is blank:** the group's count of respondents is hidden (fewer than "
+           f"{policy.threshold}, or one that would give a hidden count away), its base is below {policy.min_base}, or "
+           "the row is not a census group ('Not stated', other answers) and so has no share of residents; the Flag "
+           "column says which.")
 
 ui.said_section(said.said_here((code,), flt, policy))
 
@@ -108,3 +115,6 @@ ui.table(tables.channel_table(part["channels"], policy))
 st.caption("Share of the ward's people taking part who used each channel (a person may use several). Few online "
            "responses from a group can signal digital exclusion.")
 ui.sources("engagement")
+
+st.subheader("Outreach partners near this ward")
+partners_section(code, names[code], key="ward")

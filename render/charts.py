@@ -83,9 +83,16 @@ def heatmap_figure(matrix: pd.DataFrame, ward_names: dict[str, str], group_order
              "customdata": hover, "colorscale": "RdBu", "zmid": 1.0, "zmin": 0.0, "zmax": 2.0,
              "colorbar": {"title": {"text": "Index"}},
              "hovertemplate": "%{y} · %{x}: %{customdata} %{text}<extra></extra>", "hoverongaps": False}
-    layout = {"height": 160 + 22 * len(codes), "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
-              "title": {"text": title, "font": {"size": 14}}, "yaxis": {"autorange": "reversed"},
-              "xaxis": {"side": "top"}}
+    # The group names sit above the grid (side top), so the top margin holds them and, above them, the title,
+    # anchored to the top of the figure: the two never overlap, however long the names (slanted when many).
+    slanted = len(group_order) > 6
+    longest = max((len(str(g)) for g in group_order), default=0)
+    labels_px = int(longest * 4) + 12 if slanted else 24
+    layout = {"height": 180 + labels_px + 22 * len(codes), "margin": {"l": 0, "r": 0, "t": 44 + labels_px, "b": 0},
+              "title": {"text": html.escape(title), "font": {"size": 14}, "x": 0, "xanchor": "left",
+                        "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}},
+              "yaxis": {"autorange": "reversed", "automargin": True},
+              "xaxis": {"side": "top", "automargin": True, "tickangle": -30 if slanted else 0}}
     return {"data": [trace], "layout": layout}
 
 

@@ -16,10 +16,10 @@ from geo import indicators
 from geo.disclosure import DEFAULT_POLICY, TOTAL, DisclosurePolicy, format_count
 from geo.participation import COUNT_LABELS, EB_KEYS, KINDS, RATE_KEYS
 from geo.representation import index_band
+from render.columns import p_value
 from vocabulary import ACTIVITY_KIND_LABELS
 
 HIDDEN_RATE = "hidden or n/a"
-
 
 def _pct(v: float) -> str:
     """A share to one decimal with '%'; blank when it does not apply or is hidden."""
@@ -214,7 +214,7 @@ def flagged_table(matrix: pd.DataFrame, ward_names: dict[str, str], policy: Disc
                                  zip(f["index"], f["index_min"], f["index_max"], f["test_basis"], strict=True)],
         "95% interval": ["hidden (judged on bounds)" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
                          for lo, hi in zip(f["index_low"], f["index_high"], strict=True)],
-        "Holm-adjusted p": f["p_adjusted"].map(lambda v: f"{v:.2g}"),
+        "Holm-adjusted p": f["p_adjusted"].map(p_value),
     }).reset_index(drop=True)
 
 
@@ -269,7 +269,7 @@ def group_table(frame: pd.DataFrame, label: str, names: dict[str, str] | None = 
 
 def channel_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
     """geo.scrutiny.channel_mix_by_group as a groups × channels table of '% of the group's people'."""
-    wide = mix.pivot(index="group", columns="channel", values="share")
+    wide = mix.pivot(index="group", columns="channel", values="share").rename_axis(columns=None)
     wide = wide.reindex([g for g in dict.fromkeys(mix["group"])])
     return wide.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%").reset_index().rename(columns={"group": "Group"})
 
@@ -298,7 +298,8 @@ def quarterly_target_table(quarterly: pd.DataFrame, names: dict[str, str], targe
         return ["hidden" if pd.isna(v) else f"{v:,.1f}{' ▼' if v < goal[c] else ''}" for c, v in values.items()]
 
     wide = q.pivot(index="ward_code", columns="label", values="respondents_per_1000").reindex(columns=cols)
-    out = pd.DataFrame([cells(row) for _, row in wide.iterrows()], index=wide.index, columns=cols)
+    out = pd.DataFrame([cells(row) for _, row in wide.iterrows()], index=wide.index, columns=cols).rename_axis(
+        columns=None)
     out.insert(0, "Ward", [names.get(c, c) for c in out.index])
     borough = q.drop_duplicates("label").set_index("label")["borough_respondents_per_1000"].reindex(cols)
     out.loc["borough"] = ["Borough (sum over wards)", *cells(borough)]
@@ -332,7 +333,7 @@ def allocation_table(frame: pd.DataFrame, label: str, names: dict[str, str] | No
         **({"Area": frame["area"]} if label != "area" else {}),
         "Residents": frame["residents"].round().astype(int),
         "Need (0–1)": frame["need"].round(3),
-        "Allocation (£)": (frame["pence"] / 100).map(lambda v: f"{v:.2f}"),
+        "Allocation (£)": (frame["pence"] / 100).round(2),
         "Per resident (£)": (frame["pence"] / 100 / frame["residents"].where(frame["residents"] > 0)).round(2),
     })
 

@@ -50,8 +50,9 @@ class AreaBuilder:
     #: Session-state keys (the names the page has always used; its AppTests read the first four).
     SCHEME, VERSION, START_N, CURRENT_NAME = "areas_scheme", "areas_version", "areas_start_n", "areas_current_name"
     HISTORY, LINK, LAST_CLICK, PAINT_NEXT = "areas_history", "areas_link_loaded", "areas_last_click", "areas_paint_next"
-    PROPOSALS, PROPOSALS_FOR = "areas_proposals", "areas_proposals_for"
-    KEYS = (SCHEME, VERSION, START_N, CURRENT_NAME, HISTORY, LINK, LAST_CLICK, PAINT_NEXT, PROPOSALS, PROPOSALS_FOR)
+    PROPOSALS, PROPOSALS_FOR, UNDOS = "areas_proposals", "areas_proposals_for", "areas_undos"
+    KEYS = (SCHEME, VERSION, START_N, CURRENT_NAME, HISTORY, LINK, LAST_CLICK, PAINT_NEXT, PROPOSALS, PROPOSALS_FOR,
+            UNDOS)
     #: How many earlier schemes Undo can go back to.
     HISTORY_LIMIT = 50
 
@@ -85,6 +86,12 @@ class AreaBuilder:
     def can_undo(self) -> bool:
         """Whether there is an earlier scheme to go back to."""
         return bool(self._ss.get(self.HISTORY))
+
+    @property
+    def map_key(self) -> str:
+        """The key of the map widget: a new one after each undo, so the map starts with no click to report (st_folium
+        reports its last click again on later runs, which would otherwise paint the undone click back)."""
+        return f"areas_map_{self._ss.get(self.UNDOS, 0)}"
 
     @property
     def editor_key(self) -> str:
@@ -155,6 +162,7 @@ class AreaBuilder:
             return
         self._ss[self.SCHEME] = self._ss[self.HISTORY].pop()
         self._ss[self.VERSION] = self.version + 1
+        self._ss[self.UNDOS] = self._ss.get(self.UNDOS, 0) + 1  # a fresh map (map_key), with no click to re-report
 
     def use_lookup(self, assignment: Mapping[str, str]) -> None:
         """An imported ward → area lookup becomes the scheme (undoable; the name being worked on is kept)."""

@@ -279,7 +279,7 @@ def _activities(extra_header: str, cells: list[str]) -> str:
 
 
 def test_activity_age_limits_come_from_the_file_else_the_config_default(tmp_path):
-    config = tiny.write_tiny_borough(tmp_path, activities=_activities("min_age,max_age", ["", "11,18", ",64"]),
+    config = tiny.write_tiny_borough(tmp_path, activities=_activities("min_age,max_age", [",", "11,18", ",64"]),
                                      config={"engagement": {"min_age": 16}})
     db = _build(config)
     got = rows(db, "SELECT activity_id, min_age, max_age FROM activities ORDER BY 1")
@@ -302,7 +302,7 @@ def test_a_bad_age_limit_names_its_line(tmp_path, cells, line, column):
 
 
 def test_min_age_above_max_age_is_an_error(tmp_path):
-    config = tiny.write_tiny_borough(tmp_path, activities=_activities("min_age,max_age", ["", "30,18", ""]))
+    config = tiny.write_tiny_borough(tmp_path, activities=_activities("min_age,max_age", [",", "30,18", ","]))
     with pytest.raises(InputError) as caught:
         run(config, tmp_path / "tiny.duckdb")
     assert (caught.value.row, caught.value.column) == (3, "min_age")

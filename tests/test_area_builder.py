@@ -246,4 +246,5 @@ def test_every_key_written_is_a_listed_page_key(store, builder):
     builder.follow("Nowhere", {}.get)
     builder.saved_as("Mine")
     builder.keep_proposals([], 2, 10.0)
+    builder.undo()
     assert set(store) == set(AreaBuilder.KEYS)

@@ -171,7 +171,7 @@ def test_area_profile_has_the_ward_profile_sections(page_env):
     ok(at)
     headline = frame_with(at, "This area").set_index("Indicator")
     assert headline["Rank among areas (1 = highest)"].str.endswith("of 6").any()
-    subheaders = [h.value for h in at.subheader]
+    subheaders = [h.value for h in [*at.header, *at.subheader]]  # sections are h2 (issue 14: heading order)
     for section in ("Area profile", "Headline indicators", "Age", "Ethnic group", "Deprivation", "Community assets"):
         assert section in subheaders, section
     frame_with(at, "Area %")             # a composition, in area wording

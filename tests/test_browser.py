@@ -178,6 +178,9 @@ def test_clicking_a_ward_on_the_overview_map_opens_its_profile(served_app, demo_
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
         ward = frame.locator("path.leaflet-interactive").nth(3)
         ward.wait_for(timeout=60_000)
+        # The map sits below the fold since the Overview says what Wardscope is: bring it into view first, so the
+        # click is not made while the page scrolls (Leaflet then takes it for the end of a drag, not a click).
+        page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
         page.wait_for_timeout(1500)
         ward.click(force=True)
         page.wait_for_url("**/ward?ward=E05*", timeout=60_000)

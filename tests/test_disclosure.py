@@ -73,7 +73,7 @@ def test_threshold_is_configurable():
 def test_env_policy(monkeypatch):
     monkeypatch.setenv("WARDSCOPE_MIN_COUNT", "20")
     monkeypatch.setenv("WARDSCOPE_MIN_BASE", "50")
-    assert DisclosurePolicy.from_env() == DisclosurePolicy(20, 50)
+    assert DisclosurePolicy.from_env() == DisclosurePolicy(20, 50, rounding=20)  # shown counts: multiples of 20
     monkeypatch.setenv("WARDSCOPE_MIN_BASE", "5")
     with pytest.raises(ValueError):
         DisclosurePolicy.from_env()

@@ -33,6 +33,6 @@ def test_every_thurrock_ward_profile_renders(thurrock_db, thurrock_wards, monkey
         headline = at.dataframe[0].value.set_index("Indicator")
         assert headline.at["Residents", "This ward"] == f"{residents:,.0f}", name
         assert headline.at["Average deprivation rank", "England"] != "n/a"  # England comparator from File 1
-        assert "Headline indicators" in [h.value for h in at.subheader]
+        assert "Headline indicators" in [h.value for h in at.header]
         # Thurrock's census and IMD are real but its engagement is generated: the page must say so.
         assert any("Synthetic data" in w.value for w in at.warning)

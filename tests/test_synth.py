@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import demo  # noqa: E402
+from demo import assets as demo_assets  # noqa: E402
 from demo import geography, planting  # noqa: E402
 from etl.mappings import map_answer  # noqa: E402
 from vocabulary import CENSUS_AGE6, CENSUS_DISABILITY, CENSUS_ETHNICITY_2011, CENSUS_SEX, NOT_STATED  # noqa: E402
@@ -73,7 +74,8 @@ HEADERS = {
     "activities.csv": "activity_id,title,kind,opened,closed,owner,outcome_published_on,scope,budget,debate_threshold",
     "responses.csv": "response_id,respondent_id,activity_id,submitted_at,postcode,age_band,sex,"
     "ethnicity,disability,channel",
-    "assets.csv": "asset_id,name,category,postcode,easting,northing",
+    "assets.csv": "ID,Organisation name,Type,Address,Postcode,Easting,Northing,Opening hours,Contact,Last verified,"
+    "Source",
 }
 BOM = b"\xef\xbb\xbf"
 LSOA_CODE = "Lower layer Super Output Areas Code"
@@ -323,14 +325,24 @@ def test_census_totals_agree_across_tables(borough: Path) -> None:
 def test_assets(borough: Path) -> None:
     assets = _read(borough / "assets.csv")
     pcs = pd.read_csv(borough / "postcodes.csv")
-    assert 130 <= len(assets) <= 170 and assets["asset_id"].is_unique and assets["name"].is_unique
-    assert set(assets["category"]) == {"voluntary", "faith", "community", "sport", "youth",
-                                       "library", "health", "other"}
-    gridded = assets["easting"] != ""
+    assert 130 <= len(assets) <= 170 and assets["ID"].is_unique and assets["Organisation name"].is_unique
+    mapped = tomllib.loads((borough / "demo.toml").read_text())["assets"]["categories"]
+    standard = {"voluntary", "faith", "community", "sport", "youth", "library", "health", "other"}
+    label_words = {"health and wellbeing": "health"}  # a standard label, which needs no mapping
+    categories = assets["Type"].map(lambda t: mapped.get(t) or label_words.get(t.lower()) or t.lower())
+    assert set(categories) == standard
+    assert (assets["Type"] != categories).mean() > 0.5  # mostly the council's own wordings, mapped by the config
+    gridded = assets["Easting"] != ""
     assert 0.1 <= gridded.mean() <= 0.3
-    assert (assets.loc[gridded, "postcode"] == "").all()
-    assert (assets.loc[gridded, ["easting", "northing"]] != "").all().all()
-    assert assets.loc[~gridded, "postcode"].isin(pcs["pcds"]).all()
+    assert (assets.loc[gridded, "Postcode"] == "").all()
+    assert (assets.loc[gridded, ["Easting", "Northing"]] != "").all().all()
+    assert assets.loc[~gridded, "Postcode"].isin(pcs["pcds"]).all()
+    verified = pd.to_datetime(assets["Last verified"], format="%d/%m/%Y", errors="coerce")
+    stale = verified < pd.Timestamp(demo_assets.REGISTER_DATE) - pd.Timedelta(days=365)
+    assert 0.1 <= stale.mean() <= 0.35 and 0 < verified.isna().sum() < 0.1 * len(assets)
+    assert assets["Source"].nunique() >= 3
+    for column in ("Address", "Opening hours", "Contact"):
+        assert (assets[column] != "").mean() > 0.5, column
 
 
 def test_demo_toml_parses_and_points_at_existing_files(borough: Path) -> None:

@@ -45,3 +45,21 @@ def test_save_list_rename_delete(workspace, app_env):
 def test_blank_name_refused(workspace):
     with pytest.raises(ValueError):
         workspace.save_item("scheme", "  ", {})
+
+
+def test_sessions_at_once_never_collide_on_the_workspace_file(workspace):
+    """Many sessions (threads of one server) reading and saving at once: no 'file handle conflict'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    da = workspace
+    da.meta()  # warm the shared read-only connection first
+
+    def session(k: int) -> int:
+        for step in range(8):
+            da.save_item("scheme", f"Scheme {k}", {"E05900001": f"Area {step}"})
+            da.saved_items("scheme")
+        return k
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(session, range(8))) == list(range(8))
+    assert len(da.saved_items("scheme")) == 8

@@ -7,11 +7,13 @@
 
 from render.attribution import ATTRIBUTION
 from services.captions import filter_summary, report_about, report_footer, source_lines
-from ui.frame import FILTER_KEY, engagement_filter, header, map_wards, plain, sources, table
+from ui.frame import ABOUT, FILTER_KEY, engagement_filter, header, map_wards, plain, sources, table
 from ui.profile_sections import AREA_WORDING, PROFILE_DIMENSIONS, profile_sections, said_section
+from ui.sign_in import allowed, sign_in
 
 __all__ = [
-    "AREA_WORDING", "ATTRIBUTION", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter", "filter_summary",
-    "header", "map_wards", "plain", "profile_sections", "report_about", "report_footer", "said_section", "source_lines",
+    "ABOUT", "AREA_WORDING", "ATTRIBUTION", "allowed", "FILTER_KEY", "PROFILE_DIMENSIONS", "engagement_filter",
+    "filter_summary", "header", "map_wards", "plain", "profile_sections", "report_about", "report_footer",
+    "said_section", "sign_in", "source_lines",
     "sources", "table",
 ]

@@ -15,21 +15,30 @@ import streamlit as st
 
 import data_access as da
 import services as sv
-from render import maps
+from render import columns, maps
 from render.report import synthetic_notice
-from services.captions import source_lines
+from services.captions import real_data_notice, source_lines
 
 FILTER_KEY = "engagement_filter"
+#: What Wardscope shows and for whom, in one sentence: the first thing the Overview says.
+ABOUT = ("**Wardscope shows council officers, councillors and residents, ward by ward, who lives in the borough and "
+         "who its consultations and engagement reach — and who they miss.**")
 
 
-def header(title: str, intro: str) -> dict:
-    """Title, one-line purpose, and a plain warning when the data are synthetic. Returns meta."""
+def header(title: str, intro: str, about: str | None = None) -> dict:
+    """Title, one-line purpose, and whether the data are real or synthetic (a plain warning when synthetic, a
+    short note when real). about: a sentence saying what Wardscope is and for whom (the Overview's). Returns meta."""
     meta = da.meta()
     st.title(title)
+    if about:
+        st.markdown(about)
     notice = synthetic_notice(meta)  # the printed profiles' wording, so screen and paper say the same
     if notice:
         st.warning(f"**{notice[0]}** {notice[1]}", icon="⚠️")
-    st.caption(f"{intro} — {meta['council']}, database built {meta['built_at'][:10]}.")
+    elif about:
+        st.info(real_data_notice(meta), icon=":material/verified:")
+    st.caption(f"{intro} — {plain(meta['council'])}, database built {meta['built_at'][:10]}"
+               f"{'' if notice or about else '; real data'}.")
     return meta
 
 
@@ -43,9 +52,31 @@ def sources(*datasets: str) -> None:
     st.caption(" ".join(source_lines(*datasets)))
 
 
-def table(frame: pd.DataFrame, **kwargs) -> None:
-    """A table alternative to a map or chart, without the index column."""
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+def table(frame: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None:
+    """A table alternative to a map or chart, without the index column, readable at a laptop's width: the first
+    column pinned, long headings shortened with the full heading as the column's help (render.columns.SHORT_HEADINGS),
+    numbers with thousands separators. column_config: the page's own settings, which win."""
+    config = column_settings(frame)
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
+
+
+def column_settings(frame: pd.DataFrame) -> dict:
+    """st.column_config for each column of a display table (see `table`)."""
+    config = {}
+    for i, column in enumerate(frame.columns):
+        name = str(column)
+        short, help_text = columns.SHORT_HEADINGS.get(name, (name, columns.COLUMN_HELP.get(name)))
+        if help_text is None and len(name) > 30:
+            help_text = name  # the grid may cut a long heading: its full text on hover
+        settings = {"label": short, "help": help_text, "pinned": True if i == 0 else None}
+        if pd.api.types.is_bool_dtype(frame[column]):
+            config[column] = st.column_config.CheckboxColumn(**settings)
+        elif pd.api.types.is_numeric_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(**settings, format=columns.number_format(frame[column]))
+        else:
+            config[column] = st.column_config.Column(**settings)
+    return config
 
 
 def map_wards(wards: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:

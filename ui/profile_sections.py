@@ -8,6 +8,7 @@ import streamlit as st
 import data_access as da
 from geo.disclosure import DisclosurePolicy
 from render import charts, said_tables
+from services import assets as asset_service
 from services.captions import filter_summary
 from ui.frame import sources, table
 from vocabulary import AGE, DIMENSION_LABELS, DISABILITY, ETHNICITY, SEX
@@ -25,7 +26,7 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
     The Ward profile page shows a ward with it and the Areas page an area of wards (unit="area"), so the two read
     the same and a change reaches both. key: prefix for the charts' element keys, unique per page."""
     words = AREA_WORDING if unit == "area" else {}
-    st.subheader("Headline indicators")
+    st.header("Headline indicators")
     table(prof.headline.drop(columns=["Source", "Date"]).rename(columns=words))
     st.caption(f"Better/similar/worse: more than 10% better or worse than the borough value, else similar; blank "
                f"where higher is neither better nor worse. Rank among the {unit}s of the borough. England values come "
@@ -35,7 +36,7 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
     for title, dimension in PROFILE_DIMENSIONS:
         if dimension not in prof.compositions:
             continue
-        st.subheader(title)
+        st.header(title)
         comp = prof.compositions[dimension].rename(columns=words)
         share = words.get("Ward %", "Ward %")
         chart, tab = st.columns([3, 2])
@@ -45,11 +46,15 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
             table(comp)
         sources(dimension)
     if not prof.deprivation.empty:
-        st.subheader("Deprivation")
+        st.header("Deprivation")
         table(prof.deprivation.rename(columns=words))
         st.caption("Ranks are national among 32,844 LSOAs (1 = most deprived), weighted by mid-2015 population.")
         sources("deprivation")
-    st.subheader("Community assets")
+    st.header("Community assets")
+    if not asset_service.loaded():
+        st.info("No community asset register is loaded, so community assets are left out of this profile (not "
+                "counted as none).", icon=":material/info:")
+        return
     table(prof.assets.rename(columns=words))
     sources("assets")
 
@@ -57,7 +62,7 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
 def said_section(rows: pd.DataFrame, unit: str = "ward") -> None:
     """"What residents here said": the questions this ward's (area's) residents answered most, share beside the
     borough's (services.said.said_here)."""
-    st.subheader(f"What residents of this {unit} said")
+    st.header(f"What residents of this {unit} said")
     if rows.empty:
         st.caption(f"No question has answers from this {unit}'s residents under the filter.")
         return

@@ -67,6 +67,17 @@ ACTIVITY_KINDS = ["consultation", "survey", "quick_poll", "petition", "pb_vote",
 #: Categories of the community asset register (assets.csv `category`).
 ASSET_CATEGORIES = ["voluntary", "faith", "community", "sport", "youth", "library", "health", "other"]
 
+#: What an asset category (ASSET_CATEGORIES) is called on screen.
+ASSET_CATEGORY_LABELS = {"voluntary": "Voluntary and charity", "faith": "Faith", "community": "Community",
+                         "sport": "Sport and leisure", "youth": "Youth", "library": "Library", "health": "Health and "
+                         "wellbeing", "other": "Other"}
+
+#: An asset whose register entry was last verified more than this many days before a load is flagged as stale.
+ASSET_STALE_AFTER_DAYS = 365
+
+#: What a register reload records per asset (asset_changes.change), against the published register.
+ASSET_CHANGE_KINDS = ["added", "changed", "removed"]
+
 #: Demographic dimensions in the order views list them, and the column of the responses table holding each.
 RESPONSE_COLUMNS = {AGE: "age_band", SEX: "sex", ETHNICITY: "ethnicity", DISABILITY: "disability"}
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: 2: england_population, england_deprivation, wards.lad_code per ward; 3: activities.min_age/max_age;
-#: 4: questions, answers, pb_projects, activities.budget and debate_threshold.
-SCHEMA_VERSION = 4
+#: 4: questions, answers, pb_projects, activities.budget and debate_threshold; 5: responses.small_area_code,
+#: responses.postcode NULL and postcodes holding assets' postcodes only unless [privacy] keep_postcodes;
+#: 6: the asset register's shape (category_given, address, hours, contact, last_verified, source), asset_changes,
+#: small_area_population.
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ TABLES: tuple[Table, ...] = (
         ("most_deprived_20_count", "INTEGER", "LSOAs in England's most deprived 20% (deciles 1–2)"),
         ("most_deprived_20_share", "DOUBLE", "Share of the ward's LSOAs in the most deprived 20%"),
     ], ("ward_code", "domain")),
-    _t("postcodes", "Distinct postcodes seen in assets and responses, geocoded once.", [
+    _t("postcodes", "Distinct postcodes seen in assets (and in responses only when the config keeps postcodes: "
+                    "[privacy] keep_postcodes), geocoded once.", [
         ("postcode", "VARCHAR", "Postcode, upper case without spaces"),
         ("easting", "DOUBLE", "OS grid easting (EPSG:27700)"),
         ("northing", "DOUBLE", "OS grid northing (EPSG:27700)"),
@@ -115,15 +119,38 @@ TABLES: tuple[Table, ...] = (
                                  "boundary); NULL outside the borough"),
         ("placement", "VARCHAR", "'inside', 'nearest' or 'outside'"),
     ], ("postcode",)),
-    _t("assets", "Community asset map: voluntary, faith and community groups and places.", [
-        ("asset_id", "VARCHAR", "Identifier from the source"),
+    _t("assets", "Community asset register: voluntary, faith and community groups and places (organisations, not "
+                 "people).", [
+        ("asset_id", "VARCHAR", "The register's own identifier, stable from one version of the register to the next"),
         ("name", "VARCHAR", "Name"),
-        ("category", "VARCHAR", "voluntary, faith, community, sport, youth, library, health or other"),
+        ("category", "VARCHAR", "Standard category: voluntary, faith, community, sport, youth, library, health or "
+                                "other (the register's own wording mapped by the config's [assets] categories)"),
+        ("category_given", "VARCHAR", "The category as the register says it"),
+        ("address", "VARCHAR", "Address as given (parts joined by ', '); NULL when not given"),
         ("postcode", "VARCHAR", "Postcode (normalised) when given"),
-        ("easting", "DOUBLE", "Easting (EPSG:27700)"),
+        ("easting", "DOUBLE", "Easting (EPSG:27700): the grid reference given, else the postcode's"),
         ("northing", "DOUBLE", "Northing (EPSG:27700)"),
         ("ward_code", "VARCHAR", "Ward the asset lies in; NULL outside the borough"),
+        ("hours", "VARCHAR", "Opening hours or session times as given; NULL when not given"),
+        ("contact", "VARCHAR", "Contact details as given (never shown to the public role); NULL when not given"),
+        ("last_verified", "DATE", "When the entry was last checked; NULL when not given"),
+        ("source", "VARCHAR", "Where the entry comes from (council register, Charity Commission, community "
+                              "directory, …): the row's own, else the config's [assets] source"),
     ], ("asset_id",)),
+    _t("asset_changes", "How each loaded register differed from the one published before it, by asset_id: one row "
+                        "per asset added, changed or removed. History is carried into every new file.", [
+        ("run_id", "VARCHAR", "Load (load_runs.run_id)"),
+        ("asset_id", "VARCHAR", "Asset"),
+        ("name", "VARCHAR", "Its name (the removed asset's last name)"),
+        ("change", "VARCHAR", "'added', 'changed' or 'removed'"),
+        ("fields", "VARCHAR", "For 'changed': the columns that changed, joined by ', '; else NULL"),
+    ], ("run_id", "asset_id")),
+    _t("small_area_population", "Usual residents of each output area and LSOA, from the statistics loaded at that "
+                                "level: per area, the total of the dimension with most residents.", [
+        ("level", "VARCHAR", "'oa' or 'lsoa'"),
+        ("area_code", "VARCHAR", "OA or LSOA code (small_areas.area_code)"),
+        ("persons", "DOUBLE", "Usual residents"),
+    ], ("level", "area_code")),
     _t("activities", "Engagement activities on the portal and off it.", [
         ("activity_id", "VARCHAR", "Identifier"),
         ("title", "VARCHAR", "Title"),
@@ -147,8 +174,12 @@ TABLES: tuple[Table, ...] = (
                                       "NULL if unknown"),
         ("activity_id", "VARCHAR", "Activity responded to"),
         ("submitted_at", "TIMESTAMP", "When submitted"),
-        ("postcode", "VARCHAR", "Residence postcode (normalised); used only to place the response"),
+        ("postcode", "VARCHAR", "Residence postcode (normalised) when the config keeps postcodes ([privacy] "
+                                 "keep_postcodes); else NULL: on load it becomes ward_code and small_area_code"),
         ("ward_code", "VARCHAR", "Ward of residence; NULL when the postcode is outside the borough"),
+        ("small_area_code", "VARCHAR", "Output area (else LSOA, when no OA boundaries are loaded) containing the "
+                                        "postcode's point; NULL outside them. The finest place kept: the density "
+                                        "map counts people at its inside point"),
         ("channel", "VARCHAR", "online, paper, event, email, phone, …"),
         ("age_band", "VARCHAR", "Census age band (0-15 … 65+) for an exact age or year of birth; the form's own "
                                  "band ('18-24', '75+') where it is not a census band; or 'Not stated'"),

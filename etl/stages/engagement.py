@@ -23,7 +23,7 @@ from etl.answers import map_demographics, unknown_answers_help, unknown_problems
 from etl.checks import ACTIVITIES, DEMOGRAPHIC_COLUMNS, RESPONSES, RowProblem, parse_dates, validate
 from etl.config import Config
 from etl.errors import InputError
-from etl.postcodes import is_valid, normalise, place_postcodes
+from etl.postcodes import is_valid, normalise, place_postcodes, terminated_note
 from etl.readers import line_of
 from etl.stages.context import LoadContext, accept, insert
 from vocabulary import UNITEMISED
@@ -221,6 +221,9 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
     outside = ctx.con.execute("SELECT count(*) FROM responses WHERE ward_code IS NULL").fetchone()[0]
     if outside:
         rep.notes.append(f"{outside:,} response(s) have no postcode or one outside the borough; kept, no ward.")
+    note = terminated_note(placed, frame.loc[keep, "postcode"], "response(s)") if "postcode" in frame else None
+    if note:
+        rep.notes.append(note)
     ctx.say(f"responses: {loaded:,} loaded ({outside:,} without a ward in the borough)")
 
 
@@ -241,8 +244,9 @@ def _insert_responses(ctx: LoadContext, frame: pd.DataFrame, submitted: pd.Serie
     con.register("_places", placed[["postcode", "ward_code"]])
     answers = ", ".join(f'r."{c}"' for c in DEMOGRAPHIC_COLUMNS)
     # Identifiers are the schema's own column names, never input.
+    # small_area_code (and dropping the postcode unless the config keeps it) is etl.stages.postcodes' work.
     con.execute(f"""
-        INSERT INTO responses ({", ".join(column_names("responses"))})
+        INSERT INTO responses ({", ".join(c for c in column_names("responses") if c != "small_area_code")})
         SELECT r.response_id, r.respondent_id, r.activity_id, r.submitted_at, r.postcode, p.ward_code,
                lower(trim(r.channel)), {answers}
         FROM _raw r LEFT JOIN _places p USING (postcode)""")

@@ -19,6 +19,7 @@ def load_statistics(ctx: LoadContext) -> pd.DataFrame:
     """Load every census table into ward_population and datasets; return the ward population (long)."""
     cache: dict[tuple[str, str], pd.DataFrame] = {}
     populations = []
+    by_area: dict[tuple[str, str], pd.Series] = {}  # (level, dimension) → residents per small area
     for spec in ctx.config.statistics:
         key = (spec.level, spec.method)
         if key not in cache and spec.level == "ward":  # already by ward: each ward's own row, whole
@@ -30,6 +31,8 @@ def load_statistics(ctx: LoadContext) -> pd.DataFrame:
         areas = (pd.DataFrame({"code": ctx.wards["ward_code"], "name": None}) if spec.level == "ward"
                  else ctx.areas[spec.level])
         long, rep, england = read_statistics(spec, areas)
+        if spec.level != "ward":
+            by_area[(spec.level, spec.dimension)] = long.groupby("area_code")["value"].sum()
         ctx.report(rep)
         if england is not None:
             insert(ctx.con, "england_population", england.assign(dimension=spec.dimension))
@@ -48,8 +51,18 @@ def load_statistics(ctx: LoadContext) -> pd.DataFrame:
             "file": spec.file.name, "persons": total_in, "notes": " ".join([method + "."] + rep.notes)}]))
         populations.append(ward)
         ctx.say(f"{spec.dimension}: {total_in:,.0f} residents apportioned to wards ({method})")
+    _store_small_area_population(ctx, by_area)
     return pd.concat(populations, ignore_index=True) if populations else pd.DataFrame(
         columns=["ward_code", "dimension", "category", "persons"])
+
+
+def _store_small_area_population(ctx: LoadContext, by_area: dict[tuple[str, str], pd.Series]) -> None:
+    """small_area_population: per level, each area's residents in the dimension with most residents in all."""
+    for level in dict.fromkeys(lvl for lvl, _ in by_area):
+        totals = {dim: s for (lvl, dim), s in by_area.items() if lvl == level}
+        persons = max(totals.values(), key=lambda s: float(s.sum()))
+        insert(ctx.con, "small_area_population", pd.DataFrame({"level": level, "area_code": persons.index.astype(str),
+                                                               "persons": persons.to_numpy(dtype=float)}))
 
 
 def _store_weights(ctx: LoadContext, level: str, w: pd.DataFrame) -> None:

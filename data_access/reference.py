@@ -53,6 +53,16 @@ def ward_names() -> pd.DataFrame:
     return query("SELECT ward_code, ward_name, lad_code FROM wards ORDER BY ward_name, ward_code")
 
 
+@cached(max_entries=4)
+def small_area_shapes(level: str) -> gpd.GeoDataFrame:
+    """Small areas' outlines at `level` ('oa' or 'lsoa'), EPSG:27700, simplified to 5 m for drawing (a map of
+    areas, e.g. the asset deserts, not for measuring): area_code, geometry."""
+    frame = query("""SELECT area_code, ST_AsWKB(ST_SimplifyPreserveTopology(geom, 5)) AS wkb FROM small_areas
+                     WHERE level = ? ORDER BY area_code""", [level])
+    return gpd.GeoDataFrame(frame[["area_code"]], geometry=shapely.from_wkb(frame["wkb"].map(bytes).values),
+                            crs="EPSG:27700")
+
+
 @cached
 def ward_geometry_bng() -> gpd.GeoDataFrame:
     """Full-resolution ward boundaries in EPSG:27700, for measuring (adjacency, dissolves)."""

@@ -49,7 +49,7 @@ drawn = ui.map_wards(wards, "assets_district")
 left, right = st.columns([3, 2])
 if shown == "deserts":
     gaps = view["deserts"][view["deserts"]["ward_code"].isin(drawn["ward_code"])]
-    points = maps.as_points(gaps).assign(
+    points = sa.desert_shapes(gaps, view["level"]).assign(
         Reach=lambda d: d["nearest_m"].map(lambda m: sa.reach_band(m, distance)),
         Area=lambda d: d["area_code"], Residents=lambda d: d["persons"].map(lambda v: f"{v:,.0f}"))
     with left:
@@ -63,8 +63,8 @@ if shown == "deserts":
     with right:
         st.markdown(f"**{len(view['desert_table']):,} {level} with no asset within {distance:,} m**")
         ui.table(view["desert_table"], height=520)
-    st.caption(f"Each point stands for a small area (a point inside it) with no asset of the chosen categories "
-               f"within {distance:,} m (an 'asset desert'), coloured by how far the nearest is.")
+    st.caption(f"Each shaded area is a small area with no asset of the chosen categories within {distance:,} m of "
+               "its point (an 'asset desert'), coloured by how far the nearest is.")
 else:
     selected = register[register["category"].isin(chosen)]
     points = maps.as_points(selected).assign(Category=lambda d: d["category"].map(sa.category_label))

@@ -196,3 +196,13 @@ def register_history() -> tuple[pd.DataFrame, pd.DataFrame]:
     summary = summary.set_index("run_id").loc[order].reset_index()
     summary.columns = ["Load", "Loaded (UTC)", *CHANGE_WORDS.values()]
     return summary, detail
+
+
+def desert_shapes(gaps: pd.DataFrame, level: str) -> gpd.GeoDataFrame:
+    """The asset deserts (rows of `coverage(...)["deserts"]`) with their small areas' outlines, to shade on a map;
+    a desert whose outline is not loaded keeps its point."""
+    shapes = da.small_area_shapes(level) if level else gpd.GeoDataFrame(columns=["area_code", "geometry"])
+    outline = dict(zip(shapes["area_code"], shapes.geometry, strict=True))
+    points = gpd.GeoDataFrame(gaps, geometry=gpd.points_from_xy(gaps["easting"], gaps["northing"]), crs="EPSG:27700")
+    return points.set_geometry([outline.get(code, point) for code, point in zip(points["area_code"], points.geometry,
+                                                                                 strict=True)], crs="EPSG:27700")

@@ -61,3 +61,15 @@ def thurrock_db(tmp_path_factory) -> Path:
     db = folder / "thurrock.duckdb"
     build(load_config(config), db, say=lambda _message: None, synthetic_engagement=write_engagement)
     return db
+
+
+@pytest.fixture(scope="session")
+def good_database(tmp_path_factory) -> Path:
+    """The valid tiny borough (tests/etl_fixtures.py) loaded once: the published database refused loads must leave
+    byte-identical (the bad-input tests copy it before each case)."""
+    import etl_fixtures as tiny
+
+    folder = tmp_path_factory.mktemp("tiny-good")
+    db = folder / "good.duckdb"
+    tiny.run(tiny.write_tiny_borough(folder), db)
+    return db

@@ -25,6 +25,7 @@ callable receives the default text and returns the new text, None leaves the fil
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -579,3 +580,8 @@ def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def sha256(path: Path) -> str:
+    """The file's checksum: a refused load must leave the published database byte-identical."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

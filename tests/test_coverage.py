@@ -175,3 +175,19 @@ def test_demo_coverage_matches_geopandas(demo, distance):
         for code, share in by_ward.items():
             row = shown[shown["Ward"] == names[code]]
             assert row[f"% of residents within {distance:,} m"].iloc[0] == f"{share:.1f}"
+
+
+def test_asset_deserts_are_drawn_as_their_small_areas(demo_db):
+    """The deserts map shades each desert's small area (its outline contains the area's point), never a dot."""
+    import geopandas as gpd
+
+    import data_access as da
+    from services import assets as sa
+
+    with da.use_database(demo_db):
+        view = sa.coverage(tuple(sa.categories()), 400)
+        shapes = sa.desert_shapes(view["deserts"], view["level"])
+    assert len(shapes) == len(view["deserts"]) > 0
+    assert set(shapes.geom_type) <= {"Polygon", "MultiPolygon"}
+    points = gpd.points_from_xy(view["deserts"]["easting"], view["deserts"]["northing"])
+    assert all(shape.buffer(6).contains(point) for shape, point in zip(shapes.geometry, points, strict=True))

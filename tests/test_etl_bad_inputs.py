@@ -3,7 +3,6 @@ and leaves the published database byte-for-byte as it was, with no temporary fil
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import etl_fixtures as tiny
 import geopandas as gpd
 import pandas as pd
 import pytest
-from etl_fixtures import run
+from etl_fixtures import run, sha256
 
 from etl.errors import InputError
 
@@ -127,18 +126,6 @@ CASES = [
          {"activities": None, "responses": None,
           "config": {"engagement": {"synthetic": {"seed": 5, "responses": 7}}}}, "tinyborough.toml"),
 ]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def good_database(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny-good")
-    db = folder / "good.duckdb"
-    run(tiny.write_tiny_borough(folder), db)
-    return db
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ values spanning lines, and a zipped shapefile missing a part.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import zipfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import etl_fixtures as tiny
 import pytest
-from etl_fixtures import rows, run
+from etl_fixtures import rows, run, sha256
 from shapely.geometry import Polygon, box
 
 from etl.errors import InputError
@@ -24,16 +23,6 @@ from etl.errors import InputError
 NO_NEWLINE_AT_END = str.rstrip
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def good_database(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("sane-good")
-    db = folder / "good.duckdb"
-    run(tiny.write_tiny_borough(folder), db)
-    return db
 
 
 @pytest.fixture

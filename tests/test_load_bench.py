@@ -7,33 +7,16 @@ Skips without /usr/bin/chromium or Playwright, except on CI (CI=true) where they
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.test_browser import _need_browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 PAGES = ["Overview", "Ward profile", "Participation", "What residents said", "Areas", "Community assets",
          "Data and sources"]
-
-
-def _need_browser() -> None:
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not found (apt-get install chromium)"
-    else:
-        try:
-            import playwright.async_api  # noqa: F401
-        except ImportError:
-            reason = "playwright is not installed"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (CI=true: the load benchmark must run)")
-        pytest.skip(reason)
 
 
 def test_load_bench_reduced_runs_clean(demo_db):

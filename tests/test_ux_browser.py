@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_areas_browser import _cells, _wards_in
 from tests.test_browser import _browser, _serve
 
 PAINT = "Clicking a ward on the map puts it in"
@@ -21,13 +22,6 @@ def served(demo_db, tmp_path_factory):
     mp.undo()
 
 
-def _cells(page) -> list[str]:
-    return page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()
-
-
-def _wards_in(cells: list[str], area: str) -> str | None:
-    """The Wards cell of an area's row in the areas table (the editor's Area cells are followed by ward names)."""
-    return next((nxt for c, nxt in zip(cells, cells[1:], strict=False) if c == area and nxt.isdigit()), None)
 
 
 def _idle(page, timeout_ms: int = 60_000) -> None:

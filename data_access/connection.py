@@ -57,6 +57,10 @@ def version() -> tuple[str, float]:
     return str(path), path.stat().st_mtime
 
 
+#: The name the published file is attached under in each connection's in-memory database.
+_PUBLISHED = "published"
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
     """The file attached read-only to an in-memory database of its own.
@@ -68,9 +72,6 @@ def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
     con = duck.connect(":memory:")
     con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {_PUBLISHED} (READ_ONLY)")
     return con
-
-
-_PUBLISHED = "published"
 
 
 def query(sql: str, params: list | None = None) -> pd.DataFrame:
@@ -112,7 +113,7 @@ def cached(func: F | None = None, *, max_entries: int | None = None,
     return decorate(func) if func is not None else decorate
 
 
-def protect_for_role(result, counts: tuple[str, ...], role: str):
+def protect_for_role(result: pd.DataFrame | dict, counts: tuple[str, ...], role: str) -> pd.DataFrame | dict:
     """`result` with its `counts` columns (DataFrame) or keys (dict) rounded by the keyed rounding when `role` is
     public (vocabulary.cell_key, base = the disclosure threshold); unchanged for every other role."""
     if role != roles.PUBLIC or not counts:

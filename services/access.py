@@ -18,10 +18,11 @@ from data_access import roles
 
 #: What each role may see, in the words the sidebar uses.
 CAN_SEE = {
-    roles.PUBLIC: "published figures only: every count rounded to the nearest 10 and small counts hidden; no "
-                  "comments as written",
-    roles.COUNCILLOR: "every figure (small counts still hidden) and what residents wrote",
-    roles.OFFICER: "every figure and what residents wrote, and can load, publish and roll back data",
+    roles.PUBLIC: "published figures only: every count is rounded to a multiple of 10 before it leaves the database "
+                  "(a group of fewer than 10 reads 0 or 10), and no comments as written or ballots",
+    roles.COUNCILLOR: "every figure (counts below 10 hidden, the others rounded to a multiple of 10) and what "
+                      "residents wrote",
+    roles.OFFICER: "what a councillor sees, and can load, publish and roll back data",
 }
 
 

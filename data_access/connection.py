@@ -70,7 +70,7 @@ def _connection(path: str, mtime: float) -> duckdb.DuckDBPyConnection:
     file and keep serving the data that were replaced. ATTACH opens the file now at that path.
     """
     con = duck.connect(":memory:")
-    con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {_PUBLISHED} (READ_ONLY)")
+    duck.attach_read_only(con, path, _PUBLISHED)
     return con
 
 

@@ -35,3 +35,13 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     extension = str(spatial_extension_path()).replace("'", "''")
     con.execute(f"LOAD '{extension}'")
     return con
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, path: str | Path, alias: str) -> None:
+    """ATTACH the database file at `path` read-only as `alias` (duckdb.Error when it cannot be opened).
+
+    ATTACH takes no bound parameter for its path, so the path is quoted here, once; `alias` is the caller's own
+    constant, never user input. Used to read the published file beside a load, and by the app's connection.
+    """
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")

@@ -33,7 +33,7 @@ from etl.grid import parse_grid_reference
 from etl.postcodes import normalise, terminated_note
 from etl.readers import BNG, line_of
 from etl.stages.context import LoadContext, accept, insert
-from vocabulary import ASSET_CATEGORIES, ASSET_CATEGORY_LABELS, ASSET_STALE_AFTER_DAYS
+from vocabulary import ASSET_CATEGORIES, ASSET_CATEGORY_LABELS, ASSET_STALE_AFTER_DAYS, duck
 from vocabulary.schema import column_names
 
 #: A register's header wordings of each column (compared in lower case, punctuation and spacing ignored).
@@ -272,9 +272,8 @@ def _published_register(con: duckdb.DuckDBPyConnection, previous: Path, notes: l
     """The published database's assets (its register), or None when nothing is published (or it cannot be read)."""
     if not previous.exists():
         return None
-    quoted = str(previous).replace("'", "''")
     try:
-        con.execute(f"ATTACH '{quoted}' AS published_register (READ_ONLY)")
+        duck.attach_read_only(con, previous, "published_register")
     except duckdb.Error as exc:
         notes.append(f"The published register could not be read to report what changed ({exc}).")
         return None

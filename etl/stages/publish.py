@@ -26,6 +26,7 @@ from etl.postcodes import PostcodeDirectory
 from etl.reports import SourceReport, sha256_of
 from etl.stages.assets import record_changes
 from etl.stages.context import LoadContext, insert
+from vocabulary import duck
 from vocabulary.schema import SCHEMA_VERSION, TABLES, column_names, post_load_indexes
 
 
@@ -44,9 +45,8 @@ def _carry_history(con: duckdb.DuckDBPyConnection, previous: Path, notes: list[s
     """Copy load_runs, load_sources and asset_changes from the published database, so history is never lost."""
     if not previous.exists():
         return
-    quoted = str(previous).replace("'", "''")
     try:
-        con.execute(f"ATTACH '{quoted}' AS previous (READ_ONLY)")
+        duck.attach_read_only(con, previous, "previous")
         for table in ("load_runs", "load_sources", "asset_changes"):
             if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND "
                                "table_name = ?", [table]).fetchone()[0]:
@@ -137,9 +137,8 @@ def compare(con: duckdb.DuckDBPyConnection, published: Path, max_drop_share: flo
     result = Changes()
     if not published.exists():
         return result
-    quoted = str(published).replace("'", "''")
     try:
-        con.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+        duck.attach_read_only(con, published, "published")
     except duckdb.Error as exc:
         result.notes.append(f"The published database could not be read for the drop check ({exc}).")
         return result

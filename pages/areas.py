@@ -157,10 +157,9 @@ with down[2].popover("Import a lookup (CSV)", icon=":material/upload:"):
         except ValueError as problem:
             st.error(f"The lookup {upload.name} was not used: {problem}")
 
-proposals_tab, schemes_tab, compare_tab, budget_tab = st.tabs(
-    ["Proposals", "Saved schemes", "Compare schemes", "Budgets and pilot"])
 
-with proposals_tab:
+def proposals() -> None:
+    """Alternative schemes worked out automatically, on request, and opening one in the builder."""
     st.markdown("Alternative schemes worked out automatically: areas of similar wards (SKATER and AZP "
                 "regionalisation on children, older people, ethnic mix and deprivation), each kept contiguous and "
                 f"moved into the population range (mean ± {tolerance:g}%) by local moves or ReCom steps, ranked by a "
@@ -190,7 +189,9 @@ with proposals_tab:
             builder.open_proposal(next(p for p in found if p.name == pick))
             st.rerun()
 
-with schemes_tab:
+
+def saved_schemes() -> None:
+    """Save the scheme being built; open, duplicate, delete, rename or link to a saved one."""
     items = saved()
     name = st.text_input("Save the scheme being built as", value=builder.current_name or "",
                          key="areas_save_name")
@@ -231,7 +232,9 @@ with schemes_tab:
             except ValueError as problem:
                 st.error(str(problem))
 
-with compare_tab:
+
+def compare_schemes() -> None:
+    """Two schemes side by side: their checks and the wards in a different area."""
     options = ["The scheme being built", *saved()["name"]]
     c1, c2 = st.columns(2)
     first = c1.selectbox("First scheme", options, key="areas_cmp_a")
@@ -249,7 +252,9 @@ with compare_tab:
     if len(moved):
         ui.table(moved)
 
-with budget_tab:
+
+def budgets_and_pilot() -> None:
+    """A budget split between areas and wards, and the area best suited to a participatory-budgeting pilot."""
     b1, b2 = st.columns(2)
     total_text = b1.text_input("Total budget (£)", value="100,000.00", key="areas_budget_total")
     formula = b2.radio("Split by", list(budgets.FORMULAS), format_func=budgets.FORMULAS.get, horizontal=True,
@@ -290,12 +295,18 @@ with budget_tab:
                "a higher need makes the case for investment."
                + ("" if asset_register.loaded() else " No community asset register is loaded, so assets are left "
                   "out of this table (not counted as none)."))
-st.header("Area profile")
-st.caption("Each area gets the ward profile, with its wards added together (rates hidden when any of the area's "
-           "wards has a hidden count). The full ward profile page has the same sections for each ward.")
-named = {k: v for k, v in assignment.items() if v and v != areas.NO_AREA}
-profile_areas = maps.natural_sorted(set(named.values()))
-if profile_areas:
+
+
+def area_profile() -> None:
+    """One area of the scheme profiled as a ward is: its wards added together."""
+    st.header("Area profile")
+    st.caption("Each area gets the ward profile, with its wards added together (rates hidden when any of the area's "
+               "wards has a hidden count). The full ward profile page has the same sections for each ward.")
+    named = {k: v for k, v in assignment.items() if v and v != areas.NO_AREA}
+    profile_areas = maps.natural_sorted(set(named.values()))
+    if not profile_areas:
+        st.info("No ward is in an area yet: put wards into areas above to profile them.", icon=":material/info:")
+        return
     chosen_area = st.selectbox("Area", profile_areas)
     area_prof = sv.area_profile(named, chosen_area, flt)
     st.markdown("**In short:** " + " ".join(area_prof.summary))
@@ -303,8 +314,8 @@ if profile_areas:
     def _printable_area() -> str:
         """This area's profile as one printable A4 page, its map drawn among the scheme's other areas."""
         outlines = areas.area_outlines(pd.Series(named), wards_bng)
-        return report.profile_html(area_prof, da.meta(), ward_map.ward_map_png(outlines, chosen_area), ui.ATTRIBUTION,
-                                   policy, engagement_note=ui.filter_summary(flt), unit="area")
+        return report.profile_html(area_prof, da.meta(), ward_map.ward_map_png(outlines, chosen_area),
+                                   ui.ATTRIBUTION, policy, engagement_note=ui.filter_summary(flt), unit="area")
 
     prints = st.columns(2)
     prints[0].download_button("Area profile (PDF)", lambda: report.profile_pdf(_printable_area()),
@@ -330,4 +341,9 @@ if profile_areas:
                "over-represented by a two-sided exact binomial test with Holm's correction and the whole Wilson "
                "interval below (above) 1. An area's count is the sum of its wards' counts, hidden when any of "
                "them is hidden; the flag then holds on the least favourable values and the index shows as a band.")
+
+
+#: Below the builder, one tab per task; only the open one runs (ui.lazy_tabs), so the builder stays quick.
+ui.lazy_tabs({"Proposals": proposals, "Saved schemes": saved_schemes, "Compare schemes": compare_schemes,
+              "Budgets and pilot": budgets_and_pilot, "Area profile": area_profile}, key="areas_tab")
 ui.sources("age", "engagement")

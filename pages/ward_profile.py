@@ -60,61 +60,81 @@ downloads[2].download_button("All indicators, all wards (CSV)",
 downloads[3].download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
                              lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
                              mime="application/zip", icon=":material/folder_zip:")
-ui.profile_sections(prof, flt, key="ward")
 
-st.header("Similar wards")
-st.caption("The five wards most like this one on age, ethnic mix and deprivation (standardised indicators, "
-           "straight-line distance; 0 = identical). Open one to compare.")
-ui.table(prof.similar.drop(columns=["ward_code"]).round({"distance": 2}))
-buttons = st.columns(max(len(prof.similar), 1))
-for slot, row in zip(buttons, prof.similar.itertuples(), strict=False):
-    if slot.button(f"Open {row.Ward}", key=f"similar_{row.ward_code}", icon=":material/arrow_forward:"):
-        st.query_params["ward"] = row.ward_code
-        st.rerun()
 
-st.header("Compare with another ward")
-others = [c for c in codes if c != code]
-default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
-other = st.selectbox("Compare with", others, index=default, format_func=names.get)
-ui.table(profile.compare_wards(sv.indicator_values(flt, policy), code, other, names))
+def similar_wards() -> None:
+    """The five wards most like this one, each a button that opens it, and a side-by-side comparison."""
+    st.header("Similar wards")
+    st.caption("The five wards most like this one on age, ethnic mix and deprivation (standardised indicators, "
+               "straight-line distance; 0 = identical). Open one to compare.")
+    ui.table(prof.similar.drop(columns=["ward_code"]).round({"distance": 2}))
+    buttons = st.columns(max(len(prof.similar), 1))
+    for slot, row in zip(buttons, prof.similar.itertuples(), strict=False):
+        if slot.button(f"Open {row.Ward}", key=f"similar_{row.ward_code}", icon=":material/arrow_forward:"):
+            st.query_params["ward"] = row.ward_code
+            st.rerun()
+    st.header("Compare with another ward")
+    others = [c for c in codes if c != code]
+    default = others.index(prof.similar["ward_code"].iloc[0]) if len(prof.similar) else 0
+    other = st.selectbox("Compare with", others, index=default, format_func=names.get)
+    ui.table(profile.compare_wards(sv.indicator_values(flt, policy), code, other, names))
 
-st.header("Taking part")
-st.markdown(we.trend_sentence(part["trend"], policy=policy))
-ui.table(tables.quarterly_table(part["trend"], policy))
-st.caption("Quarters by date of response. Per 1,000 residents; hidden where a count is below "
-           f"{policy.threshold}. {ui.filter_summary(flt)}.")
 
-st.subheader("Activities that reached the ward")
-st.markdown(we.outcome_sentence(part["outcomes"]))
-ui.table(tables.activities_table(part["reached"], policy))
+def taking_part() -> None:
+    """People taking part by quarter, the activities that reached the ward and the channels they used."""
+    st.header("Taking part")
+    st.markdown(we.trend_sentence(part["trend"], policy=policy))
+    ui.table(tables.quarterly_table(part["trend"], policy))
+    st.caption("Quarters by date of response. Per 1,000 residents; hidden where a count is below "
+               f"{policy.threshold}. {ui.filter_summary(flt)}.")
+    st.subheader("Activities that reached the ward")
+    st.markdown(we.outcome_sentence(part["outcomes"]))
+    ui.table(tables.activities_table(part["reached"], policy))
+    st.subheader("How people take part")
+    ui.table(tables.channel_table(part["channels"], policy))
+    st.caption("Share of the ward's people taking part who used each channel (a person may use several). Few "
+               "online responses from a group can signal digital exclusion.")
+    ui.sources("engagement")
 
-st.subheader("Who takes part, against who lives here")
-labels = DIMENSION_LABELS | {AGE: "Age band"}  # the table lists bands
-for dimension in [d for d in labels if d in prof.compositions]:
-    rep = sv.ward_representation(code, dimension, flt, policy)
-    st.markdown(f"**{labels[dimension]}**")
-    ui.table(tables.representation_table(rep, labels[dimension], policy))
-st.caption("Representation index = share of respondents who stated a group ÷ share of the residents who could "
-           "take part (the age limits of the activities in the filter; 1 = in proportion). 95% interval: Wilson "
-           "score interval of the respondent share, the census share taken as known. ▼ under- / ▲ over-represented "
-           "only when a two-sided exact binomial test stays significant at 5% after Holm's correction across the "
-           "groups of the table and the whole interval lies below (above) 1. Where a count is hidden the flag is "
-           "judged on the least favourable values the published figures allow and the index shows as a band. People "
-           "who did not state a group, or gave an answer with no census group, are their own rows and left out of "
-           "the shares; a group nobody in it could take part in is not tested. Age groups: the bands respondents "
-           "used, the census rebuilt for them by a uniform split by single year of age (65+ up to 90).")
-st.caption("**Why a share or index is blank:** the group's count of respondents is hidden (fewer than "
-           f"{policy.threshold}, or one that would give a hidden count away), its base is below {policy.min_base}, or "
-           "the row is not a census group ('Not stated', other answers) and so has no share of residents; the Flag "
-           "column says which.")
 
-ui.said_section(said.said_here((code,), flt, policy))
+def who_takes_part() -> None:
+    """Respondents against the residents who could take part, group by group, with the method in words."""
+    st.header("Who takes part, against who lives here")
+    labels = DIMENSION_LABELS | {AGE: "Age band"}  # the table lists bands
+    for dimension in [d for d in labels if d in prof.compositions]:
+        rep = sv.ward_representation(code, dimension, flt, policy)
+        st.markdown(f"**{labels[dimension]}**")
+        ui.table(tables.representation_table(rep, labels[dimension], policy))
+    st.caption("Representation index = share of respondents who stated a group ÷ share of the residents who could "
+               "take part (the age limits of the activities in the filter; 1 = in proportion). 95% interval: Wilson "
+               "score interval of the respondent share, the census share taken as known. ▼ under- / ▲ "
+               "over-represented only when a two-sided exact binomial test stays significant at 5% after Holm's "
+               "correction across the groups of the table and the whole interval lies below (above) 1. Where a count "
+               "is hidden the flag is judged on the least favourable values the published figures allow and the "
+               "index shows as a band. People who did not state a group, or gave an answer with no census group, "
+               "are their own rows and left out of the shares; a group nobody in it could take part in is not "
+               "tested. Age groups: the bands respondents used, the census rebuilt for them by a uniform split by "
+               "single year of age (65+ up to 90).")
+    st.caption("**Why a share or index is blank:** the group's count of respondents is hidden (fewer than "
+               f"{policy.threshold}, or one that would give a hidden count away), its base is below {policy.min_base}, "
+               "or the row is not a census group ('Not stated', other answers) and so has no share of residents; the "
+               "Flag column says which.")
+    ui.sources("engagement")
 
-st.subheader("How people take part")
-ui.table(tables.channel_table(part["channels"], policy))
-st.caption("Share of the ward's people taking part who used each channel (a person may use several). Few online "
-           "responses from a group can signal digital exclusion.")
-ui.sources("engagement")
 
-st.subheader("Outreach partners near this ward")
-partners_section(code, names[code], key="ward")
+def outreach_partners() -> None:
+    st.header("Outreach partners near this ward")
+    partners_section(code, names[code], key="ward")
+
+
+#: The profile's sections, each a tab of its own; only the open one runs (ui.lazy_tabs).
+SECTIONS = {
+    "At a glance": lambda: ui.headline_sections(prof, flt),
+    "Who lives here": lambda: ui.composition_sections(prof, key="ward"),
+    "Taking part": taking_part,
+    "Who takes part": who_takes_part,
+    "What residents said": lambda: ui.said_section(said.said_here((code,), flt, policy)),
+    "Similar wards": similar_wards,
+    "Outreach partners": outreach_partners,
+}
+ui.lazy_tabs(SECTIONS, key="ward_tab")

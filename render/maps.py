@@ -285,9 +285,13 @@ def as_points(frame: pd.DataFrame, x: str = "easting", y: str = "northing") -> g
 __all__ = ["choropleth", "outline_map", "category_map", "points_map", "classify", "as_points", "clicked_ward",
            "click_id", "CLICK_OBJECTS", "districts", "MAP_WARD_LIMIT"]
 
-#: What a clickable map asks st_folium to return: the clicked feature, where it was clicked and how many
-#: clicks the map has seen. Panning and zooming change none of them, so they do not rerun the page.
-CLICK_OBJECTS = ["last_active_drawing", "last_object_clicked", "last_object_clicked_count"]
+#: What a clickable map asks st_folium to return: the clicked feature and where it was clicked. Panning and
+#: zooming change neither, so they do not rerun the page. Not "last_object_clicked_count": streamlit-folium 0.27.4
+#: starts that count at 0 in the browser but declares None as its value before any click, so asking for it makes
+#: every newly drawn map report a "change" at once and run the page a second time (measured by bench/browser.py:
+#: Areas 2.1 s a visit with it). A map is drawn afresh after every change to it (st_folium keys the component by
+#: its script), so a second click on the same ward still arrives as a new click.
+CLICK_OBJECTS = ["last_active_drawing", "last_object_clicked"]
 
 
 #: Above this many wards (a national database) a map shows one district at a time: 7,681 English wards are a
@@ -314,11 +318,10 @@ def clicked_ward(state: dict | None) -> str | None:
 
 
 def click_id(state: dict | None) -> tuple | None:
-    """What tells one click from the next, so a second click on the same ward is still a new click: the ward,
-    st_folium's running count of clicks and the clicked point (the count alone restarts when the map is
-    drawn again). None before any click."""
+    """What tells one click from the next: the ward and the clicked point. None before any click. (st_folium
+    reports its last click again on every later run; a map drawn afresh starts with no click.)"""
     code = clicked_ward(state)
     if code is None:
         return None
     point = (state or {}).get("last_object_clicked") or {}
-    return code, (state or {}).get("last_object_clicked_count"), point.get("lat"), point.get("lng")
+    return code, point.get("lat"), point.get("lng")

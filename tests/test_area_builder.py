@@ -11,8 +11,8 @@ from services.area_builder import AreaBuilder
 
 CODES = ["A", "B", "C", "D"]
 START = {"A": "Area 1", "B": "Area 1", "C": "Area 2", "D": "Area 2"}
-CLICK_1 = ("B", 1, 51.5, 0.3)   # render.maps.click_id: ward, click count, where
-CLICK_2 = ("C", 2, 51.4, 0.2)
+CLICK_1 = ("B", 51.5, 0.3)   # render.maps.click_id: ward, where
+CLICK_2 = ("C", 51.4, 0.2)
 
 
 @pytest.fixture()

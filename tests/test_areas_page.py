@@ -22,10 +22,18 @@ def page_env(app_env, tmp_path, monkeypatch):
     return app_env
 
 
-def run(**params) -> AppTest:
+def run(tab: str | None = None, **params) -> AppTest:
+    """The page with these query parameters, on the tab `tab` below the builder (only the open tab runs)."""
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
+    if tab:
+        at.session_state["areas_tab"] = tab
+    return at.run()
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    at.session_state["areas_tab"] = tab
     return at.run()
 
 
@@ -94,7 +102,7 @@ def test_proposals_open_in_the_builder(page_env):
 
 
 def test_schemes_save_duplicate_rename_delete_and_link(page_env):
-    at = run()
+    at = run("Saved schemes")
     at.text_input(key="areas_save_name").set_value("North and South").run()
     button(at, "areas_save").click().run()
     ok(at)
@@ -111,7 +119,7 @@ def test_schemes_save_duplicate_rename_delete_and_link(page_env):
     button(at, "areas_save").click().run()
     ok(at)
     assert not at.error
-    other = run()
+    other = run("Saved schemes")
     other.text_input(key="areas_save_name").set_value("North and South").run()
     button(other, "areas_save").click().run()
     assert any("already saved" in e.value for e in other.error)
@@ -135,10 +143,10 @@ def test_schemes_save_duplicate_rename_delete_and_link(page_env):
 
 
 def test_compare_shows_moved_wards(page_env):
-    at = run()
+    at = run("Saved schemes")
     at.text_input(key="areas_save_name").set_value("Before").run()
     button(at, "areas_save").click().run()
-    at = edit(at, {0: "Moved here"})
+    at = open_tab(edit(at, {0: "Moved here"}), "Compare schemes")
     at.selectbox(key="areas_cmp_b").set_value("Before").run()
     ok(at)
     moved = [f.value for f in at.dataframe if {"Ward", "First scheme"} <= set(f.value.columns)][0]
@@ -150,7 +158,7 @@ def test_compare_shows_moved_wards(page_env):
 
 
 def test_budget_adds_up_to_the_penny(page_env):
-    at = run()
+    at = run("Budgets and pilot")
     at.text_input(key="areas_budget_total").set_value("£1,000,000.01").run()
     for formula in ("equal", "per_resident", "deprivation", "blend"):
         at.radio(key="areas_budget_formula").set_value(formula).run()
@@ -167,7 +175,7 @@ def test_budget_adds_up_to_the_penny(page_env):
 
 def test_area_profile_has_the_ward_profile_sections(page_env):
     """The area profile is drawn by the same ui.profile_sections as the Ward profile page, in area wording."""
-    at = run()
+    at = run("Area profile")
     ok(at)
     headline = frame_with(at, "This area").set_index("Indicator")
     assert headline["Rank among areas (1 = highest)"].str.endswith("of 6").any()

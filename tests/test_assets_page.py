@@ -132,9 +132,9 @@ def test_public_role_sees_no_contacts(app_env, monkeypatch):
 
 
 def test_ward_profile_lists_outreach_partners(app_env):
-    at = _page("ward_profile")
+    at = _page("ward_profile", ward_tab="Outreach partners")
     _ok(at)
-    assert any(s.value == "Outreach partners near this ward" for s in at.subheader)
+    assert any(s.value == "Outreach partners near this ward" for s in at.header)
     assert "In ward" in _frame(at, "In ward").columns
 
 

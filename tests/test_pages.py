@@ -217,6 +217,39 @@ def test_no_count_from_1_to_9_in_any_table(app_env, page):
     assert checked > 0 or page == "overview"
 
 
+WARD_SECTIONS = ["At a glance", "Who lives here", "Taking part", "Who takes part", "What residents said",
+                 "Similar wards", "Outreach partners"]
+
+
+@pytest.mark.parametrize("section", WARD_SECTIONS)
+def test_every_ward_profile_section_runs_without_small_counts(app_env, section):
+    """Each tab of the Ward profile, opened on its own (only the open tab runs), under no filter and under an
+    activity small enough to hide counts: it draws, and no table shows a count from 1 to 9."""
+    import data_access as da
+    import ui
+
+    checked = 0
+    for flt in (da.EngagementFilter(), da.EngagementFilter(activity_ids=(small_activity(app_env),))):
+        at = run("ward_profile", **{ui.FILTER_KEY: flt, "ward_tab": section})
+        assert_ok(at)
+        assert [t.label for t in at.tabs] == WARD_SECTIONS
+        assert at.dataframe or flt.activity_ids, f"{section}: no table drawn"  # a small activity may have no answers
+        checked += assert_no_small_counts(at)
+    if section in ("Taking part", "Who takes part"):
+        assert checked > 0
+
+
+def test_ward_profile_runs_only_the_open_section(app_env):
+    """Lazy tabs: the default visit draws the headline section and not the others; opening another tab draws it
+    instead (what keeps a visit to the page quick in the browser, bench/browser.py)."""
+    default = run("ward_profile")
+    headers = [h.value for h in default.header]
+    assert "Headline indicators" in headers and "Similar wards" not in headers and not default.get("plotly_chart")
+    similar = run("ward_profile", ward_tab="Similar wards")
+    headers = [h.value for h in similar.header]
+    assert "Similar wards" in headers and "Headline indicators" not in headers
+
+
 def test_participation_both_measures_keep_small_counts_hidden(app_env):
     import data_access as da
     import ui

@@ -157,7 +157,7 @@ def test_reach_table_is_sorted_by_rate(app_env):
 
 
 def test_ward_profile_explains_blank_shares(app_env):
-    at = page("ward_profile")
+    at = page("ward_profile", ward_tab="Who takes part")
     ok(at)
     assert any("Why a share or index is blank" in c.value for c in at.caption)
 

@@ -126,3 +126,30 @@ def test_undo_after_a_map_click_undoes_it(served):
         cells = _cells(page)
         browser.close()
     assert _wards_in(cells, "Area 7") is None, cells
+
+
+def test_a_visit_to_a_page_with_a_map_runs_it_once(served):
+    """Speed (issue 14): opening a page from the sidebar costs one run of its script. A map that reports a value
+    as soon as it is drawn (st_folium asked for its click count, which it starts at 0 against a declared None)
+    would run the page a second time on every visit and after every change, doubling what the user waits for."""
+    from playwright.sync_api import sync_playwright
+
+    sent: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(page.url)))
+        _open(page, served, "Overview")
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        runs = {}
+        for title in ("Areas", "Ward profile", "Overview", "Community assets", "Areas"):
+            sent.clear()
+            nav.get_by_text(title, exact=True).first.click(timeout=60_000)
+            page.locator("h1").filter(has_text=title).first.wait_for(timeout=90_000)
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"] >> nth=0')
+            frame.locator(".leaflet-container").first.wait_for(timeout=60_000)  # the map is drawn…
+            page.wait_for_timeout(2000)  # …and has had time to report in
+            _idle(page)
+            runs[title] = runs.get(title, []) + [len(sent)]
+        browser.close()
+    assert runs == {"Areas": [1, 1], "Ward profile": [1], "Overview": [1], "Community assets": [1]}, runs

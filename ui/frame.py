@@ -8,6 +8,7 @@ URL) still gets sensible defaults.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -77,6 +78,17 @@ def column_settings(frame: pd.DataFrame) -> dict:
         else:
             config[column] = st.column_config.Column(**settings)
     return config
+
+
+def lazy_tabs(sections: Mapping[str, Callable[[], None]], key: str) -> None:
+    """One tab per section (label → function drawing it), of which only the open one runs: st.tabs with
+    on_change="rerun", so a visit costs the server one section and the browser one section's tables and charts,
+    not the whole page (measured by bench/browser.py). The open tab's label is st.session_state[key], so a test
+    can open one. A hidden tab's widgets are not kept, as on any page the user leaves."""
+    for tab, section in zip(st.tabs(list(sections), key=key, on_change="rerun"), sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                section()
 
 
 def map_wards(wards: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:

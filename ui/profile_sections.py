@@ -20,11 +20,17 @@ PROFILE_DIMENSIONS = tuple((DIMENSION_LABELS[d], d) for d in (AGE, ETHNICITY, SE
 
 
 def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: str = "profile") -> None:
-    """The residents part of a profile (geo.profile.Profile): headline indicators, the make-up of residents as
-    charts with tables, deprivation and community assets, with their sources.
+    """The residents part of a profile (geo.profile.Profile) in one go: the headline sections, then the make-up of
+    residents (the Areas page's area profile; the Ward profile page shows the two in tabs of their own)."""
+    headline_sections(prof, flt, unit)
+    composition_sections(prof, unit, key)
+
+
+def headline_sections(prof, flt: da.EngagementFilter, unit: str = "ward") -> None:
+    """Headline indicators, deprivation and community assets, with their sources.
 
     The Ward profile page shows a ward with it and the Areas page an area of wards (unit="area"), so the two read
-    the same and a change reaches both. key: prefix for the charts' element keys, unique per page."""
+    the same and a change reaches both."""
     words = AREA_WORDING if unit == "area" else {}
     st.header("Headline indicators")
     table(prof.headline.drop(columns=["Source", "Date"]).rename(columns=words))
@@ -33,18 +39,6 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
                f"from the national census and IMD files where they were loaded. {filter_summary(flt)}.")
     with st.expander("Sources and dates of the headline indicators"):
         table(prof.headline[["Indicator", "Source", "Date"]])
-    for title, dimension in PROFILE_DIMENSIONS:
-        if dimension not in prof.compositions:
-            continue
-        st.header(title)
-        comp = prof.compositions[dimension].rename(columns=words)
-        share = words.get("Ward %", "Ward %")
-        chart, tab = st.columns([3, 2])
-        fig = charts.grouped_bars(comp, "Group", {f"This {unit}": share, "Borough": "Borough %"}, "% of residents")
-        chart.plotly_chart(fig, width="stretch", key=f"{key}_{dimension}_chart")
-        with tab:
-            table(comp)
-        sources(dimension)
     if not prof.deprivation.empty:
         st.header("Deprivation")
         table(prof.deprivation.rename(columns=words))
@@ -57,6 +51,24 @@ def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: st
         return
     table(prof.assets.rename(columns=words))
     sources("assets")
+
+
+def composition_sections(prof, unit: str = "ward", key: str = "profile") -> None:
+    """The make-up of residents by age, ethnic group, sex and disability: a chart beside its table, with sources.
+    key: prefix for the charts' element keys, unique per page."""
+    words = AREA_WORDING if unit == "area" else {}
+    for title, dimension in PROFILE_DIMENSIONS:
+        if dimension not in prof.compositions:
+            continue
+        st.header(title)
+        comp = prof.compositions[dimension].rename(columns=words)
+        share = words.get("Ward %", "Ward %")
+        chart, tab = st.columns([3, 2])
+        fig = charts.grouped_bars(comp, "Group", {f"This {unit}": share, "Borough": "Borough %"}, "% of residents")
+        chart.plotly_chart(fig, width="stretch", key=f"{key}_{dimension}_chart")
+        with tab:
+            table(comp)
+        sources(dimension)
 
 
 def said_section(rows: pd.DataFrame, unit: str = "ward") -> None:

@@ -8,6 +8,7 @@ Run with `streamlit run app.py`; WARDSCOPE_DB chooses the database.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -48,7 +49,10 @@ def run_page(page) -> None:
 legacy_first_run = bool(PagesManager.uses_pages_directory)
 PagesManager.uses_pages_directory = False
 
-st.set_page_config(page_title="Wardscope", page_icon=":material/diversity_3:", layout="wide")
+# The tab's icon is a file of the project: a Material icon name would be fetched from Google's font servers,
+# which a council network may block (nothing a page loads comes from the internet).
+st.set_page_config(page_title="Wardscope", page_icon=Path(__file__).resolve().parent / "static" / "wardscope-icon.png",
+                   layout="wide")
 
 if not da.db_path().exists():
     # The app never writes a database, nor builds one at a path it was given: a mistyped WARDSCOPE_DB would

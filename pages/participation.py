@@ -356,11 +356,7 @@ def outreach_targets() -> None:
     partners_section(ward, names[ward], key="participation")
 
 
-# Only the open tab runs (tabs with on_change="rerun"), so a run costs one section, not the whole page.
+# Only the open tab runs (ui.lazy_tabs), so a run costs one section, not the whole page.
 SECTIONS = {"Taking part by ward": taking_part_by_ward, "Who takes part": who_takes_part,
             "Themed groups": themed_groups, "Scrutiny report": scrutiny_report, "Outreach targets": outreach_targets}
-for tab, section in zip(st.tabs(list(SECTIONS), key="participation_tab", on_change="rerun"), SECTIONS.values(),
-                        strict=True):
-    if tab.open:
-        with tab:
-            section()
+ui.lazy_tabs(SECTIONS, key="participation_tab")

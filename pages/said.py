@@ -254,7 +254,4 @@ def habits_tab() -> None:
 
 SECTIONS = {"Answers": answers_tab, "Participatory budgeting": pb_tab, "Petitions": petitions_tab,
             "Comments on the map": comments_tab, "Who keeps answering": habits_tab}
-for tab, section in zip(st.tabs(list(SECTIONS), key="said_tab", on_change="rerun"), SECTIONS.values(), strict=True):
-    if tab.open:
-        with tab:
-            section()
+ui.lazy_tabs(SECTIONS, key="said_tab")

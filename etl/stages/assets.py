@@ -199,13 +199,8 @@ def _check(ctx: LoadContext, reg: pd.DataFrame, headers: dict[str, str]) -> tupl
                  for i in reg.index[unknown_pc]]
     problems = _relabel(sorted(dict.fromkeys(problems), key=lambda p: (p.line is not None, p.line or 0)), headers)
     rep = next(r for r in reversed(ctx.reports) if r.dataset == "assets")
-    try:
-        drop = accept(problems, spec.file, rep, ctx.config.max_rejected_rows)
-    except InputError as exc:
-        if not unknown:
-            raise
-        raise InputError(exc.file, exc.problem + unknown_categories_help(unknown), row=exc.row,
-                         column=exc.column) from None
+    drop = accept(problems, spec.file, rep, ctx.config.max_rejected_rows,
+                  help_text=unknown_categories_help(unknown) if unknown else "")
     if unknown:
         rep.notes.append(f"{sum(u.count for u in unknown):,} asset(s) rejected for a category no mapping knows: "
                          + ", ".join(json.dumps(u.wording, ensure_ascii=False) for u in unknown))

@@ -36,15 +36,16 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, geom
     con.unregister("_frame")
 
 
-def accept(problems: list[RowProblem], file: Path, report: SourceReport, limit: int) -> set[int]:
-    """Stop on file-level problems or too many bad rows; else record rejections and return lines to drop."""
+def accept(problems: list[RowProblem], file: Path, report: SourceReport, limit: int, help_text: str = "") -> set[int]:
+    """Stop on file-level problems or too many bad rows; else record rejections and return lines to drop.
+    help_text: said after the problem when the load stops (how to map wordings the load did not know)."""
     if not problems:
         return set()
     first = problems[0]
     lines = {p.line for p in problems if p.line is not None}
     if first.line is None or len(lines) > limit:
         more = f" ({len(lines)} lines have problems; the load allows {limit})" if len(lines) > 1 else ""
-        raise InputError(file, first.problem + more, row=first.line, column=first.column)
+        raise InputError(file, first.problem + more + help_text, row=first.line, column=first.column)
     report.rows_rejected = len(lines)
     # Residents' answers (postcodes, demographics, what they said) are personal data: keep where and why, not the
     # value.

@@ -206,13 +206,8 @@ def _load_responses(ctx: LoadContext, activity_ids: set[str]) -> None:
         problems += [RowProblem(line_of(i), "postcode", f"'{frame.at[i, 'postcode']}' is not in the postcode "
                                 "directory") for i in frame.index[unknown_pc]]
     problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-    try:
-        drop = accept(problems, eng.responses, rep, ctx.config.max_rejected_rows)
-    except InputError as exc:
-        if not unknown:
-            raise
-        raise InputError(exc.file, exc.problem + unknown_answers_help(unknown), row=exc.row,
-                         column=exc.column) from None
+    drop = accept(problems, eng.responses, rep, ctx.config.max_rejected_rows,
+                  help_text=unknown_answers_help(unknown) if unknown else "")
     keep = ~frame.index.map(line_of).isin(drop)
     if drop and "response_id" in frame:
         ctx.rejected_responses = set(frame.loc[~keep, "response_id"].dropna().astype(str).str.strip())

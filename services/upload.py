@@ -8,7 +8,9 @@ only writer and publishes atomically. What this module writes is private to the 
   `DB.parent/.DB.name.uploads/<UTC timestamp>/` (one sub-folder per uploaded file, so two files of the
   same name never collide). The config is the published load's (`load_runs.config` of the latest run)
   with every path made absolute and the uploaded files' paths put in place of the files they replace,
-  so the folder must stay: the published load's provenance names its files.
+  so the folder of a published check must stay: the load names its files. The folder of a check that failed is
+  deleted at once, and that of a check never published when the next check replaces it: nothing was loaded from
+  them, and residents' postcodes are not kept without a reason.
 - nothing else: the candidate database and its report (`.DB.name.candidate`, `.candidate.json`) and the
   previous version (`.DB.name.previous`) are the ETL's.
 
@@ -23,6 +25,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -376,8 +379,9 @@ def validate(files: Mapping[str, Upload], labels: Mapping[str, str] | None = Non
     folder, paths = save_uploads(files, db)
     staged = staged_config(config, paths, folder)
     report_path = candidate_report_path(db)
-    before = _identity(report_path)
+    before, replaced = _identity(report_path), _read_report(report_path)
     done = _etl("build", "--config", str(staged), "--db", str(db), "--stage")
+    _forget_unpublished(replaced, db)
     fresh = _identity(report_path)
     report = _read_report(report_path) if fresh is not None and fresh != before else None
     named = tuple((labels or {}).get(key, key) for key in files)
@@ -385,8 +389,22 @@ def validate(files: Mapping[str, Upload], labels: Mapping[str, str] | None = Non
         return Validation(**{**report.__dict__, "folder": str(folder), "uploaded": named})
     error = failure_message(done) if done.returncode != 0 else "The check wrote no validation report."
     error = re.sub(re.escape(str(folder)) + r"[/\\][^/\\]+[/\\]", "", error)  # the uploaded file's own name
+    shutil.rmtree(folder, ignore_errors=True)  # nothing was loaded from it: the uploaded files are not kept
     base = report.__dict__ if report is not None else {}
-    return Validation(**{**base, "ok": False, "error": error, "folder": str(folder), "uploaded": named})
+    return Validation(**{**base, "ok": False, "error": error, "uploaded": named})
+
+
+def _forget_unpublished(replaced: Validation | None, db: Path) -> None:
+    """Delete the staging folder of the check a new one replaced (staging discards its candidate), unless it was
+    published before the new check took the ETL's lock: its files were never loaded, and residents' postcodes are
+    not kept without a reason. Called after the new check, so the old candidate can no longer be published."""
+    if replaced is None or replaced.run_id in set(da.load_history()[0]["run_id"]):
+        return
+    root = _beside(Path(db), "uploads")
+    for check in replaced.datasets:
+        path = Path(check.file)
+        if path.is_absolute() and path.is_relative_to(root) and len(path.relative_to(root).parts) > 1:
+            shutil.rmtree(root / path.relative_to(root).parts[0], ignore_errors=True)
 
 
 @roles.requires(roles.OFFICER)

@@ -319,3 +319,26 @@ def test_only_officers_see_the_upload_section(served_copy, monkeypatch, role):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.file_uploader and "upload_check" not in [b.key for b in at.button]
     assert any(i.value == "Loading data needs an officer sign-in." for i in at.info)
+
+
+def staging_folders(db: Path) -> list[Path]:
+    root = db.parent / f".{db.name}.uploads"
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+def test_uploaded_files_are_kept_only_while_they_may_be_published(served_copy, demo_db):
+    """Residents' postcodes are not kept without a reason: a check replaced by another before it was published, or
+    one that failed, leaves no staging folder; the published load's files stay (its provenance names them)."""
+    at = check(page().run(), "responses_new.csv", good_responses(demo_db))
+    first = staging_folders(served_copy)
+    assert len(first) == 1
+    at = check(at, "responses_new.csv", good_responses(demo_db))
+    second = staging_folders(served_copy)
+    assert len(second) == 1 and second != first, "the replaced check's files are deleted"
+    at.button(key="upload_publish").click()
+    at = at.run()
+    assert any("Published" in s.value for s in at.success), texts(at)
+    at = check(at, "responses_cut.csv", bad_responses(demo_db))
+    assert any(e.value.startswith("Load failed") for e in at.error), texts(at)
+    assert staging_folders(served_copy) == second, "a failed check keeps nothing; the published load's files stay"
+    assert list((second[0]).rglob("responses_new.csv")), "the published load's file is still there"

@@ -123,6 +123,7 @@ def who_takes_part() -> None:
 
 
 def outreach_partners() -> None:
+    """Community assets near the ward that could help reach the people it under-represents."""
     st.header("Outreach partners near this ward")
     partners_section(code, names[code], key="ward")
 

@@ -155,7 +155,7 @@ def test_outreach_score_without_a_register_says_it_leaves_assets_out(without_reg
 
 
 def test_pb_pilot_and_profiles_without_a_register_say_so(without_register):
-    at = _page("areas")
+    at = _page("areas", areas_tab="Budgets and pilot")
     _ok(at)
     pilot = _frame(at, "Community assets per 1,000 residents")
     assert set(pilot["Community assets per 1,000 residents"]) == {"no register loaded"}

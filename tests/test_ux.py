@@ -122,7 +122,7 @@ def test_undo_gives_the_map_a_new_key():
 def test_budget_amounts_are_numbers_shown_as_pounds(workspace):
     from render.columns import number_format
 
-    at = page("areas")
+    at = page("areas", areas_tab="Budgets and pilot")
     ok(at)
     by_area = next(f.value for f in at.dataframe if "Allocation (£)" in f.value.columns)
     assert pd.api.types.is_float_dtype(by_area["Allocation (£)"])

@@ -49,18 +49,19 @@ def _printable() -> str:
                                engagement_note=engagement_note, said=said.said_here((code,), flt, policy))
 
 
-downloads = st.columns(4)
-downloads[0].download_button("Profile (PDF)", lambda: report.profile_pdf(_printable()), f"{code}-profile.pdf",
-                             mime="application/pdf", icon=":material/picture_as_pdf:")
-downloads[1].download_button("Profile (printable HTML)", _printable, f"{code}-profile.html", mime="text/html",
-                             icon=":material/print:")
-downloads[2].download_button("All indicators, all wards (CSV)",
-                             lambda: report.indicators_csv(sv.indicator_values(flt, policy), names),
-                             "ward-indicators.csv", mime="text/csv", icon=":material/table:")
-downloads[3].download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
-                             lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
-                             mime="application/zip", icon=":material/folder_zip:")
-
+# One button opening the downloads: four buttons in a row cost the browser more to draw than the rest of the
+# page's top (bench/browser.py), and a councillor reads the profile before printing it.
+with st.popover("Download or print this profile", icon=":material/download:"):
+    st.download_button("Profile (PDF)", lambda: report.profile_pdf(_printable()), f"{code}-profile.pdf",
+                       mime="application/pdf", icon=":material/picture_as_pdf:")
+    st.download_button("Profile (printable HTML)", _printable, f"{code}-profile.html", mime="text/html",
+                       icon=":material/print:")
+    st.download_button("All indicators, all wards (CSV)",
+                       lambda: report.indicators_csv(sv.indicator_values(flt, policy), names),
+                       "ward-indicators.csv", mime="text/csv", icon=":material/table:")
+    st.download_button("Every ward's profile, all engagement (zip, about 1 s a ward)",
+                       lambda: profiles_archive(da.db_path()), "ward-profiles.zip",
+                       mime="application/zip", icon=":material/folder_zip:")
 
 def similar_wards() -> None:
     """The five wards most like this one, each a button that opens it, and a side-by-side comparison."""
@@ -130,8 +131,9 @@ def outreach_partners() -> None:
 
 #: The profile's sections, each a tab of its own; only the open one runs (ui.lazy_tabs).
 SECTIONS = {
-    "At a glance": lambda: ui.headline_sections(prof, flt),
+    "At a glance": lambda: ui.headline_section(prof, flt),
     "Who lives here": lambda: ui.composition_sections(prof, key="ward"),
+    "Deprivation and assets": lambda: ui.deprivation_and_assets(prof),
     "Taking part": taking_part,
     "Who takes part": who_takes_part,
     "What residents said": lambda: ui.said_section(said.said_here((code,), flt, policy)),

@@ -160,6 +160,6 @@ def test_pb_pilot_and_profiles_without_a_register_say_so(without_register):
     pilot = _frame(at, "Community assets per 1,000 residents")
     assert set(pilot["Community assets per 1,000 residents"]) == {"no register loaded"}
     assert any("No community asset register is loaded" in c.value for c in at.caption)
-    profile = _page("ward_profile")
+    profile = _page("ward_profile", ward_tab="Deprivation and assets")
     _ok(profile)
     assert any("community assets are left out of this profile" in i.value for i in profile.info)

@@ -217,8 +217,8 @@ def test_no_count_from_1_to_9_in_any_table(app_env, page):
     assert checked > 0 or page == "overview"
 
 
-WARD_SECTIONS = ["At a glance", "Who lives here", "Taking part", "Who takes part", "What residents said",
-                 "Similar wards", "Outreach partners"]
+WARD_SECTIONS = ["At a glance", "Who lives here", "Deprivation and assets", "Taking part", "Who takes part",
+                 "What residents said", "Similar wards", "Outreach partners"]
 
 
 @pytest.mark.parametrize("section", WARD_SECTIONS)

@@ -13,14 +13,16 @@ from ui.profile_sections import (
     AREA_WORDING,
     PROFILE_DIMENSIONS,
     composition_sections,
-    headline_sections,
+    deprivation_and_assets,
+    headline_section,
     profile_sections,
     said_section,
 )
 from ui.sign_in import allowed, sign_in
 
 __all__ = [
-    "ABOUT", "AREA_WORDING", "ATTRIBUTION", "allowed", "composition_sections", "engagement_filter", "FILTER_KEY",
-    "filter_summary", "header", "headline_sections", "lazy_tabs", "map_wards", "plain", "PROFILE_DIMENSIONS",
-    "profile_sections", "report_about", "report_footer", "said_section", "sign_in", "source_lines", "sources", "table",
+    "ABOUT", "AREA_WORDING", "ATTRIBUTION", "allowed", "composition_sections", "deprivation_and_assets",
+    "engagement_filter", "FILTER_KEY", "filter_summary", "header", "headline_section", "lazy_tabs", "map_wards",
+    "plain", "PROFILE_DIMENSIONS", "profile_sections", "report_about", "report_footer", "said_section", "sign_in",
+    "source_lines", "sources", "table",
 ]

@@ -10,7 +10,7 @@ from geo.disclosure import DisclosurePolicy
 from render import charts, said_tables
 from services import assets as asset_service
 from services.captions import filter_summary
-from ui.frame import sources, table
+from ui.frame import plain, sources, table
 from vocabulary import AGE, DIMENSION_LABELS, DISABILITY, ETHNICITY, SEX
 
 #: Column names of a ward profile's tables, and what they read when the profile is of an area of wards.
@@ -20,25 +20,31 @@ PROFILE_DIMENSIONS = tuple((DIMENSION_LABELS[d], d) for d in (AGE, ETHNICITY, SE
 
 
 def profile_sections(prof, flt: da.EngagementFilter, unit: str = "ward", key: str = "profile") -> None:
-    """The residents part of a profile (geo.profile.Profile) in one go: the headline sections, then the make-up of
-    residents (the Areas page's area profile; the Ward profile page shows the two in tabs of their own)."""
-    headline_sections(prof, flt, unit)
+    """The residents part of a profile (geo.profile.Profile) in one go: headline indicators, deprivation and assets,
+    then the make-up of residents (the Areas page's area profile; the Ward profile page gives each a tab)."""
+    headline_section(prof, flt, unit)
+    deprivation_and_assets(prof, unit)
     composition_sections(prof, unit, key)
 
 
-def headline_sections(prof, flt: da.EngagementFilter, unit: str = "ward") -> None:
-    """Headline indicators, deprivation and community assets, with their sources.
+def headline_section(prof, flt: da.EngagementFilter, unit: str = "ward") -> None:
+    """The headline indicators against the borough and England, and where each comes from.
 
     The Ward profile page shows a ward with it and the Areas page an area of wards (unit="area"), so the two read
     the same and a change reaches both."""
-    words = AREA_WORDING if unit == "area" else {}
     st.header("Headline indicators")
-    table(prof.headline.drop(columns=["Source", "Date"]).rename(columns=words))
+    table(prof.headline.drop(columns=["Source", "Date"]).rename(columns=AREA_WORDING if unit == "area" else {}))
     st.caption(f"Better/similar/worse: more than 10% better or worse than the borough value, else similar; blank "
                f"where higher is neither better nor worse. Rank among the {unit}s of the borough. England values come "
                f"from the national census and IMD files where they were loaded. {filter_summary(flt)}.")
-    with st.expander("Sources and dates of the headline indicators"):
-        table(prof.headline[["Indicator", "Source", "Date"]])
+    with st.expander("Sources and dates of the headline indicators"):  # a list: a table here would be a second grid
+        st.markdown("\n".join(f"- **{plain(i)}**: {plain(s)}, {plain(d)}" for i, s, d in
+                               prof.headline[["Indicator", "Source", "Date"]].itertuples(index=False)))
+
+
+def deprivation_and_assets(prof, unit: str = "ward") -> None:
+    """Deprivation (IMD ranks by domain) and community assets, with their sources."""
+    words = AREA_WORDING if unit == "area" else {}
     if not prof.deprivation.empty:
         st.header("Deprivation")
         table(prof.deprivation.rename(columns=words))

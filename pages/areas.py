@@ -38,13 +38,11 @@ def saved() -> pd.DataFrame:
     return da.saved_items(KIND)
 
 
-def payload_of(name: str) -> dict:
-    return json.loads(saved().set_index("name").at[name, "payload"])
-
-
 def saved_scheme(name: str) -> dict | None:
-    """The saved scheme `name` (ward → area), None when there is none (a link to a deleted scheme)."""
-    return payload_of(name)["assignment"] if name in set(saved()["name"]) else None
+    """The saved scheme `name` (ward → area), None when there is none (a link to a deleted scheme); one read of
+    the workspace."""
+    payloads = saved().set_index("name")["payload"]
+    return json.loads(payloads[name])["assignment"] if name in payloads.index else None
 
 
 links = sv.ward_crossings()
@@ -213,7 +211,7 @@ def saved_schemes() -> None:
         st.markdown(f"Link to this scheme: [`?scheme={chosen}`](?scheme={quote(chosen)})")
         cols = st.columns(4)
         if cols[0].button("Open", key="areas_open_saved"):
-            builder.open_saved(chosen, payload_of(chosen)["assignment"])
+            builder.open_saved(chosen, saved_scheme(chosen))
             st.query_params["scheme"] = chosen
             st.rerun()
         if cols[1].button("Duplicate", key="areas_duplicate"):
@@ -243,7 +241,7 @@ def compare_schemes() -> None:
     def scheme_of(label: str) -> pd.Series:
         if label == options[0]:
             return assignment
-        return pd.Series(payload_of(label)["assignment"]).reindex(codes)
+        return pd.Series(saved_scheme(label)).reindex(codes)
 
     a, b = scheme_of(first), scheme_of(second)
     ui.table(areas_compare.compare_figures(sv.scheme_check(a, tolerance), sv.scheme_check(b, tolerance)))

@@ -31,10 +31,11 @@ part = sv.ward_participation(code, flt, policy)
 
 left, right = st.columns([2, 3])
 with left:
-    st_folium(maps.outline_map(sv.ward_surroundings(code), focus=code), height=320, width="100%",
-              returned_objects=[], key="ward_map")
+    surroundings = sv.ward_surroundings(code)
+    st_folium(maps.outline_map(surroundings, focus=code), height=320, width="100%", returned_objects=[],
+              key="ward_map")
     # the map's text alternative: the neighbours it shows, by name (issue 14)
-    around = sorted(n for n in sv.ward_surroundings(code)["ward_name"] if n != prof.name)
+    around = sorted(n for n in surroundings["ward_name"] if n != prof.name)
     st.caption(f"{prof.name} (filled) and its neighbours" + (f": {ui.plain(', '.join(around))}." if around else "."))
 with right:
     st.markdown("**In short:** " + " ".join([*prof.summary, we.trend_sentence(part["trend"], policy=policy)]))

@@ -114,7 +114,6 @@ class Validation:
     notes: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
     needs_accept_changes: bool = False
-    folder: str = ""
     uploaded: tuple[str, ...] = field(default=())  # the labels of the files uploaded
 
 
@@ -386,7 +385,7 @@ def validate(files: Mapping[str, Upload], labels: Mapping[str, str] | None = Non
     report = _read_report(report_path) if fresh is not None and fresh != before else None
     named = tuple((labels or {}).get(key, key) for key in files)
     if done.returncode == 0 and report is not None:
-        return Validation(**{**report.__dict__, "folder": str(folder), "uploaded": named})
+        return Validation(**{**report.__dict__, "uploaded": named})
     error = failure_message(done) if done.returncode != 0 else "The check wrote no validation report."
     error = re.sub(re.escape(str(folder)) + r"[/\\][^/\\]+[/\\]", "", error)  # the uploaded file's own name
     shutil.rmtree(folder, ignore_errors=True)  # nothing was loaded from it: the uploaded files are not kept
@@ -402,9 +401,9 @@ def _forget_unpublished(replaced: Validation | None, db: Path) -> None:
         return
     root = _beside(Path(db), "uploads")
     for check in replaced.datasets:
-        path = Path(check.file)
-        if path.is_absolute() and path.is_relative_to(root) and len(path.relative_to(root).parts) > 1:
-            shutil.rmtree(root / path.relative_to(root).parts[0], ignore_errors=True)
+        parts = Path(check.file).relative_to(root).parts if Path(check.file).is_relative_to(root) else ()
+        if len(parts) > 1:  # <check's folder>/<slot>/<file>: delete the check's own staging folder
+            shutil.rmtree(root / parts[0], ignore_errors=True)
 
 
 @roles.requires(roles.OFFICER)

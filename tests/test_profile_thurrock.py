@@ -36,3 +36,20 @@ def test_every_thurrock_ward_profile_renders(thurrock_db, thurrock_wards, monkey
         assert "Headline indicators" in [h.value for h in at.header]
         # Thurrock's census and IMD are real but its engagement is generated: the page must say so.
         assert any("Synthetic data" in w.value for w in at.warning)
+
+
+def test_every_section_of_a_thurrock_ward_profile_renders(thurrock_db, thurrock_wards, monkeypatch):
+    """Each tab of the Ward profile (only the open one runs) on the real Thurrock files, not only the demo: it draws a
+    table or says why not, with no error."""
+    monkeypatch.setenv("WARDSCOPE_DB", str(thurrock_db))
+    at = AppTest.from_file(str(ROOT / "pages" / "ward_profile.py"), default_timeout=120)
+    at.query_params["ward"] = thurrock_wards[0][0]
+    at.run()
+    sections = [t.label for t in at.tabs]
+    assert sections[0] == "At a glance" and len(sections) >= 7
+    for section in sections:
+        at.session_state["ward_tab"] = section
+        at.run()
+        assert not at.exception, (section, [e.value for e in at.exception])
+        assert at.dataframe or at.info or at.caption, section
+        assert [t.label for t in at.tabs] == sections
